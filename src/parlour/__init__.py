@@ -1,0 +1,3 @@
+"""Parlour: a self-hostable, Intercom-compatible conversations server."""
+
+__version__ = "0.1.0"

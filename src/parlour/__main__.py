@@ -1,0 +1,5 @@
+"""`python -m parlour` runs the CLI."""
+
+from parlour.cli import main
+
+main()

@@ -1,0 +1,45 @@
+"""Admin queries, always scoped to one workspace."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parlour.db.models import Admin, TeamMember, Workspace
+
+
+def list_admins(session: Session, workspace_id: int) -> list[Admin]:
+    """Every admin of the workspace, oldest first."""
+    return list(
+        session.scalars(select(Admin).where(Admin.workspace_id == workspace_id).order_by(Admin.id))
+    )
+
+
+def get_admin(session: Session, workspace_id: int, admin_id: int) -> Admin | None:
+    """One admin of the workspace."""
+    return session.scalars(
+        select(Admin).where(Admin.id == admin_id, Admin.workspace_id == workspace_id)
+    ).first()
+
+
+def team_ids_by_admin(
+    session: Session, workspace_id: int, admin_ids: list[int]
+) -> dict[int, list[int]]:
+    """The teams each admin belongs to."""
+    out: dict[int, list[int]] = defaultdict(list)
+    if not admin_ids:
+        return out
+    for team_id, admin_id in session.execute(
+        select(TeamMember.team_id, TeamMember.admin_id)
+        .where(TeamMember.workspace_id == workspace_id, TeamMember.admin_id.in_(admin_ids))
+        .order_by(TeamMember.team_id)
+    ):
+        out[admin_id].append(team_id)
+    return out
+
+
+def get_workspace(session: Session, workspace_id: int) -> Workspace | None:
+    """The workspace itself (for `/me`'s `app`)."""
+    return session.get(Workspace, workspace_id)

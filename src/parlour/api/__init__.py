@@ -1,0 +1,1 @@
+"""Shared HTTP plumbing: auth, versions, pagination, errors, the edge middleware."""

@@ -1,0 +1,106 @@
+"""Request dependencies: the session (one transaction owner per request) and the caller."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from parlour.api.versioning import resolve_version
+from parlour.errors import RateLimited, Unauthorized
+from parlour.workspaces.service import Principal, authenticate
+
+if TYPE_CHECKING:
+    from parlour.app import AppState
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """Everything a handler needs about this request: who, which version, when, storage."""
+
+    principal: Principal
+    session: Session
+    version: str
+    now: int
+    request_id: str
+    state: AppState
+
+    @property
+    def workspace_id(self) -> int:
+        """The caller's workspace: every query is scoped to it."""
+        return self.principal.workspace_id
+
+
+def app_state(request: Request) -> AppState:
+    """The application's shared state."""
+    state: AppState = request.app.state.parlour
+    return state
+
+
+def bearer_token(request: Request) -> str:
+    """The token from `Authorization: Bearer <t>` (or Basic `<t>:`, Intercom's legacy form)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    scheme = scheme.lower()
+    value = value.strip()
+    if scheme == "bearer" and value:
+        return value
+    if scheme == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized() from None
+        return decoded.partition(":")[0]
+    raise Unauthorized()
+
+
+def _identify(request: Request, session: Session, state: AppState) -> Call:
+    principal = authenticate(session, bearer_token(request))
+    now = state.clock()
+    decision = state.rate_limiter.hit(str(principal.token_id), now)
+    request.scope.setdefault("state", {})["rate_headers"] = decision.headers()
+    if not decision.allowed:
+        # The edge middleware adds the rate-limit headers to this response too.
+        raise RateLimited(
+            f"Exceeded rate limit of {decision.limit} in {state.rate_limiter.window}_seconds"
+        )
+    version = resolve_version(request.headers.get("intercom-version"), principal.api_version)
+    return Call(
+        principal=principal,
+        session=session,
+        version=version,
+        now=now,
+        request_id=request.scope["state"]["request_id"],
+        state=state,
+    )
+
+
+async def reading(request: Request) -> AsyncIterator[Call]:
+    """A read-only call: a plain transaction, rolled back at the end."""
+    state = app_state(request)
+    with state.db.read_session() as session:
+        yield _identify(request, session, state)
+
+
+async def writing(request: Request) -> AsyncIterator[Call]:
+    """A write call: this dependency owns the transaction and commits once on success."""
+    state = app_state(request)
+    with state.db.write_session() as session:
+        call = _identify(request, session, state)
+        try:
+            yield call
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
+
+
+# Handler parameter types: the dependency ends before the response is sent, so a write's
+# commit has succeeded (or failed loudly) before the client sees a 2xx.
+ReadCall = Annotated[Call, Depends(reading, scope="function")]
+WriteCall = Annotated[Call, Depends(writing, scope="function")]

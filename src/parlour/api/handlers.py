@@ -1,0 +1,155 @@
+"""Every error leaves as Intercom's `error.list`; the edge middleware adds request ids."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from parlour.api.responses import JsonResponse
+from parlour.errors import ApiError, NotFound, ParameterInvalid, PayloadTooLarge, ServerError
+
+log = logging.getLogger("parlour.errors")
+
+_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def error_body(request_id: str | None, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `error.list` document."""
+    return {"type": "error.list", "request_id": request_id, "errors": errors}
+
+
+def render_api_error(request_id: str | None, exc: ApiError) -> JsonResponse:
+    """Render one ApiError with its status, code, message and optional field."""
+    item: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.field is not None:
+        item["field"] = exc.field
+    return JsonResponse(error_body(request_id, [item]), status_code=exc.status, headers=exc.headers)
+
+
+def request_id_of(request: Request) -> str | None:
+    """The id the edge middleware gave this request."""
+    value = request.scope.get("state", {}).get("request_id")
+    return str(value) if value is not None else None
+
+
+def _validation_field(loc: Any) -> str:
+    parts = [str(p) for p in loc if p not in ("query", "path", "body", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _on_api_error(request: Request, exc: Exception) -> JsonResponse:
+    assert isinstance(exc, ApiError)
+    return render_api_error(request_id_of(request), exc)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JsonResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
+    field = _validation_field(first.get("loc", ()))
+    message = f"{field}: {first.get('msg', 'is invalid')}"
+    return render_api_error(request_id_of(request), ParameterInvalid(message, field=field))
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JsonResponse:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return render_api_error(request_id_of(request), NotFound())
+    error = ApiError(str(exc.detail), code="bad_request")
+    error.status = exc.status_code
+    return render_api_error(request_id_of(request), error)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn exceptions into `error.list` responses."""
+    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(HTTPException, _on_http_error)
+
+
+class EdgeMiddleware:
+    """Request ids, rate-limit headers, body-size limit, and the last-resort 500.
+
+    A pure ASGI middleware (not BaseHTTPMiddleware, which costs a task per request).
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        incoming = _header(scope, b"x-request-id")
+        request_id = incoming if incoming and _REQUEST_ID_OK.match(incoming) else None
+        request_id = request_id or str(uuid.uuid4())
+        state["request_id"] = request_id
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                for name, value in state.get("rate_headers", {}).items():
+                    headers.append((name.lower().encode(), value.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _send_error(
+                send_with_headers,
+                request_id,
+                PayloadTooLarge(f"Request body exceeds {self.max_body_bytes} bytes"),
+            )
+            return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise PayloadTooLarge(f"Request body exceeds {self.max_body_bytes} bytes")
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except ApiError as exc:
+            if not started:
+                await _send_error(send_with_headers, request_id, exc)
+        except Exception:
+            log.exception("unhandled error in request %s", request_id)
+            if not started:
+                await _send_error(send_with_headers, request_id, ServerError())
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def _send_error(send: Send, request_id: str, exc: ApiError) -> None:
+    item: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    body = orjson.dumps(error_body(request_id, [item]))
+    headers = [
+        (b"content-type", b"application/json; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": exc.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

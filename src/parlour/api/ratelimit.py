@@ -1,0 +1,56 @@
+"""Per-token fixed-window rate limiting with Intercom's X-RateLimit-* headers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class _Window:
+    start: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    """Whether a request may proceed, and the headers that tell the client so."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset: int
+
+    def headers(self) -> dict[str, str]:
+        """Intercom's rate-limit headers."""
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset),
+        }
+
+
+class RateLimiter:
+    """Counts requests per key in windows of `window` seconds, in this process.
+
+    Each worker process keeps its own counts (like Intercom, the limit is spread over short
+    windows); with N workers the effective ceiling is at most N times the limit.
+    """
+
+    def __init__(self, limit: int, window: int, max_keys: int = 100_000) -> None:
+        self.limit = limit
+        self.window = window
+        self.max_keys = max_keys
+        self._windows: dict[str, _Window] = {}
+
+    def hit(self, key: str, now: int) -> RateDecision:
+        """Record one request for `key` at `now` and decide whether it is allowed."""
+        start = now - now % self.window
+        window = self._windows.get(key)
+        if window is None or window.start != start:
+            if len(self._windows) >= self.max_keys:
+                self._windows.clear()
+            window = self._windows[key] = _Window(start, 0)
+        window.count += 1
+        allowed = window.count <= self.limit
+        remaining = max(0, self.limit - window.count)
+        return RateDecision(allowed, self.limit, remaining, start + self.window)

@@ -1,0 +1,78 @@
+"""The one place that knows every router; also answers paths Parlour does not serve."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+
+from fastapi import APIRouter, FastAPI, Request
+
+from parlour.admins.router import router as admins_router
+from parlour.api.responses import JsonResponse
+from parlour.contacts.router import router as contacts_router
+from parlour.conversations.router import router as conversations_router
+from parlour.errors import MethodNotAllowed, NotFound, NotImplementedYet
+from parlour.tags.router import router as tags_router
+from parlour.teams.router import router as teams_router
+
+RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
+    admins_router,
+    contacts_router,
+    conversations_router,
+    tags_router,
+    teams_router,
+)
+
+
+@cache
+def intercom_operations() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """(method, path pattern, template) for every operation of Intercom's 2.14 API."""
+    raw = json.loads(
+        resources.files("parlour.api").joinpath("intercom_operations.json").read_text()
+    )
+    operations = []
+    for method, template, _operation_id in raw["operations"]:
+        pattern = "/".join(
+            "[^/]+" if segment.startswith("{") else re.escape(segment)
+            for segment in template.split("/")
+        )
+        operations.append((method, re.compile(f"^{pattern}/?$"), template))
+    return tuple(operations)
+
+
+def served_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path template) pairs Parlour answers itself."""
+    found = set()
+    for route in app.routes:
+        methods = getattr(route, "methods", None) or set()
+        path = getattr(route, "path", "")
+        for method in methods:
+            if method != "HEAD" and not path.startswith("/{"):
+                found.add((method, path))
+    return found
+
+
+async def unserved(request: Request) -> JsonResponse:
+    """404 for paths Intercom does not have; 501 for Intercom paths Parlour does not serve."""
+    method = request.method
+    path = request.url.path
+    known_methods = {m for m, pattern, _ in intercom_operations() if pattern.match(path)}
+    if not known_methods:
+        raise NotFound()
+    if method not in known_methods:
+        raise MethodNotAllowed(f"{method} is not allowed on {path}")
+    raise NotImplementedYet(f"Parlour does not implement {method} {path} yet")
+
+
+def include_routers(app: FastAPI) -> None:
+    """Mount every resource router, then the catch-all for everything else."""
+    for router in RESOURCE_ROUTERS:
+        app.include_router(router)
+    app.add_api_route(
+        "/{path:path}",
+        unserved,
+        methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
+        include_in_schema=False,
+    )

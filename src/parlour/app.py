@@ -1,0 +1,84 @@
+"""Application factory: `create_app(settings)` builds the ASGI app; nothing happens at import."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from parlour import __version__
+from parlour.api.handlers import EdgeMiddleware, install_error_handlers
+from parlour.api.ratelimit import RateLimiter
+from parlour.api.responses import JsonResponse
+from parlour.api.router import include_routers
+from parlour.config import Settings
+from parlour.conversations.repository import CountCache
+from parlour.core.clock import Clock, system_clock
+from parlour.core.cursor import CursorCodec
+from parlour.db.session import Database
+from parlour.workspaces import service as workspaces
+
+log = logging.getLogger("parlour")
+
+
+@dataclass(slots=True)
+class AppState:
+    """What every request shares: settings, storage, the clock, caches, limiters."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    cursor_codec: CursorCodec
+    count_cache: CountCache
+    rate_limiter: RateLimiter
+
+
+def build_state(settings: Settings, clock: Clock = system_clock) -> AppState:
+    """Connect to the database and prepare the shared state (no schema changes here)."""
+    db = Database(settings.database_url)
+    secret = settings.secret_key
+    if not secret:
+        with db.write_session() as session:
+            secret = workspaces.secret_key(session)
+            session.commit()
+    return AppState(
+        settings=settings,
+        db=db,
+        clock=clock,
+        cursor_codec=CursorCodec(secret.encode()),
+        count_cache=CountCache(),
+        rate_limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window),
+    )
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
+    """The Parlour ASGI application for `settings` (read from the environment if omitted)."""
+    settings = settings or Settings()
+    state = build_state(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Start-up objects live for the process: freezing them keeps the collector's
+        # full passes short, which measurably trims the latency tail.
+        gc.collect()
+        gc.freeze()
+        yield
+        state.db.dispose()
+
+    app = FastAPI(
+        title="Parlour",
+        version=__version__,
+        description="A self-hostable, Intercom-compatible conversations API.",
+        default_response_class=JsonResponse,
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.parlour = state
+    install_error_handlers(app)
+    include_routers(app)
+    app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,280 @@
+"""The `parlour` command: serve, db upgrade, workspaces, tokens, seed."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from parlour.config import Settings
+from parlour.core.clock import system_clock
+from parlour.db.migrate import upgrade
+from parlour.db.session import Database
+from parlour.workspaces import repository as workspace_repo
+from parlour.workspaces import service as workspaces
+
+app = typer.Typer(
+    help="Parlour: a self-hostable, Intercom-compatible conversations server.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+workspaces_app = typer.Typer(help="Workspaces (Intercom's apps).", no_args_is_help=True)
+tokens_app = typer.Typer(help="Access tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(workspaces_app, name="workspaces")
+app.add_typer(tokens_app, name="tokens")
+
+console = Console()
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="PARLOUR_DATABASE_URL",
+        help="SQLAlchemy URL; default: an embedded SQLite file.",
+    ),
+]
+
+
+def _database(url: str | None) -> Database:
+    settings = Settings(database_url=url) if url else Settings()
+    return Database(settings.database_url)
+
+
+def _migrated(url: str | None) -> Database:
+    db = _database(url)
+    upgrade(db.engine)
+    return db
+
+
+def _workspace_or_exit(db: Database, app_id: str) -> int:
+    with db.read_session() as session:
+        workspace = workspace_repo.get_workspace_by_app_id(session, app_id)
+        if workspace is None:
+            console.print(f"[red]No workspace with app id {app_id!r}[/red]")
+            raise typer.Exit(1)
+        return workspace.id
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    database_url: DatabaseUrl = None, revision: Annotated[str, typer.Argument()] = "head"
+) -> None:
+    """Apply the packaged migrations (creates the schema on an empty database)."""
+    db = _database(database_url)
+    upgrade(db.engine, revision)
+    console.print(f"Database at [bold]{db.engine.url.render_as_string()}[/bold] is at {revision}.")
+
+
+@workspaces_app.command("create")
+def workspaces_create(
+    name: Annotated[str, typer.Argument(help="Workspace name")],
+    admin_name: Annotated[str, typer.Option(help="Owner admin's name")] = "Workspace Owner",
+    admin_email: Annotated[str, typer.Option(help="Owner admin's email")] = "owner@example.com",
+    api_version: Annotated[str, typer.Option(help="Default Intercom-Version")] = "2.14",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a workspace with its owner admin and print a first access token."""
+    from parlour.api.versioning import KNOWN_VERSIONS
+
+    if api_version not in KNOWN_VERSIONS:
+        console.print(f"[red]Unknown Intercom version {api_version!r}[/red]")
+        raise typer.Exit(2)
+    db = _migrated(database_url)
+    now = system_clock()
+    with db.write_session() as session:
+        workspace, owner = workspaces.create_workspace(
+            session,
+            name=name,
+            now=now,
+            admin_name=admin_name,
+            admin_email=admin_email,
+            api_version=api_version,
+        )
+        token = workspaces.create_token(
+            session, workspace, now=now, name="initial", admin_id=owner.id
+        )
+        session.commit()
+        console.print(f"Workspace [bold]{name}[/bold] app_id={workspace.app_id}")
+    typer.echo(token)
+
+
+@workspaces_app.command("list")
+def workspaces_list(database_url: DatabaseUrl = None) -> None:
+    """List workspaces."""
+    db = _migrated(database_url)
+    with db.read_session() as session:
+        for w in workspace_repo.list_workspaces(session):
+            typer.echo(f"{w.app_id}\t{w.name}\tversion={w.api_version}")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    name: Annotated[str, typer.Option(help="A label for the token")] = "",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Issue an access token (printed once; only its hash is stored)."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.write_session() as session:
+        row = workspace_repo.get_workspace(session, workspace_id)
+        assert row is not None
+        token = workspaces.create_token(session, row, now=system_clock(), name=name)
+        session.commit()
+    typer.echo(token)
+
+
+@tokens_app.command("list")
+def tokens_list(
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List a workspace's tokens (ids and labels; the tokens themselves are not stored)."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.read_session() as session:
+        for t in workspace_repo.list_tokens(session, workspace_id):
+            status = "revoked" if t.revoked_at else "active"
+            typer.echo(f"{t.id}\t{t.name}\t{status}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: int,
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke a token: it stops working at once."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.write_session() as session:
+        revoked = workspace_repo.revoke_token(session, workspace_id, token_id, system_clock())
+        session.commit()
+    if not revoked:
+        console.print(f"[red]No active token {token_id}[/red]")
+        raise typer.Exit(1)
+    console.print(f"Token {token_id} revoked.")
+
+
+@app.command("seed")
+def seed(
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="Conversations to add")] = 1000,
+    random_seed: Annotated[int, typer.Option("--seed", help="Random seed")] = 0,
+    mean_parts: Annotated[int, typer.Option(min=1, help="Average parts per conversation")] = 10,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Bulk-load realistic conversations into a workspace."""
+    from parlour.demo.loader import seed_conversations
+
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]seeding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("seed", total=count)
+        loaded = seed_conversations(
+            db,
+            workspace_id,
+            count,
+            now=system_clock(),
+            seed=random_seed,
+            mean_parts=mean_parts,
+            progress=lambda done: bar.update(task, completed=done),
+        )
+    elapsed = time.perf_counter() - started
+    console.print(f"Loaded {loaded} conversations in {elapsed:.1f}s.")
+
+
+def _print_demo(token: str, host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    console.print("\n[bold green]Demo workspace ready.[/bold green]")
+    console.print(f"Access token: [bold]{token}[/bold]\n")
+    console.print("curl:")
+    typer.echo(
+        f"  curl {shlex.quote(base + '/conversations?order=desc&sort=updated_at')} \\\n"
+        f"    -H {shlex.quote('Authorization: Bearer ' + token)} "
+        f"-H 'Accept: application/json'\n"
+    )
+    console.print("python-intercom:")
+    typer.echo(
+        "  from intercom import Intercom\n"
+        f"  client = Intercom(token={token!r}, base_url={base!r})\n"
+        "  for conversation in client.conversations.list():\n"
+        "      print(conversation.id, conversation.state)\n"
+    )
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Seed a demo workspace, print a token")
+    ] = False,
+    migrate: Annotated[bool, typer.Option(help="Apply migrations before starting")] = True,
+    database_url: DatabaseUrl = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+) -> None:
+    """Run the API server (migrating the database first)."""
+    import uvicorn
+
+    if database_url:
+        # Workers build their own Settings from the environment.
+        os.environ["PARLOUR_DATABASE_URL"] = database_url
+    settings = Settings()
+    db = _migrated(settings.database_url) if migrate else _database(settings.database_url)
+    with db.read_session() as session:
+        has_workspace = bool(workspace_repo.list_workspaces(session))
+    if demo:
+        from parlour.demo.loader import seed_demo_workspace
+
+        now = system_clock()
+        with db.read_session() as session:
+            existing = next(
+                (w for w in workspace_repo.list_workspaces(session) if w.name == "Demo"), None
+            )
+        if existing is None:
+            with console.status("Seeding the demo workspace..."):
+                token = seed_demo_workspace(db, now=now).token
+        else:
+            with db.write_session() as session:
+                row = workspace_repo.get_workspace(session, existing.id)
+                assert row is not None
+                token = workspaces.create_token(session, row, now=now, name="demo")
+                session.commit()
+        _print_demo(token, host, port)
+    elif not has_workspace:
+        console.print(
+            "No workspace yet: run [bold]parlour serve --demo[/bold] for a demo, or "
+            "[bold]parlour workspaces create NAME[/bold]."
+        )
+    db.dispose()
+    console.print(f"Database: {db.engine.url.render_as_string()}")
+    uvicorn.run(
+        "parlour.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+def main() -> None:
+    """Entry point of the `parlour` console script."""
+    app()

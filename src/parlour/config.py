@@ -1,0 +1,39 @@
+"""Settings read from the environment (PARLOUR_ prefix); SQLite is the embedded default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "parlour"
+
+
+def default_database_url() -> str:
+    """The embedded SQLite database in the user's data directory."""
+    return f"sqlite:///{DEFAULT_DATA_DIR / 'parlour.db'}"
+
+
+class Settings(BaseSettings):
+    """Every knob of a Parlour server; tests build their own instance."""
+
+    model_config = SettingsConfigDict(env_prefix="PARLOUR_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    # Signs pagination cursors. Empty means: generate one and keep it in the database,
+    # so cursors survive restarts and are shared by every worker.
+    secret_key: str = ""
+    # The public base URL used in legacy `pages.next` links; empty means "from the request".
+    public_url: str = ""
+    # Per-token request budget per window (Intercom: 10,000 a minute, spread over 10 s windows).
+    rate_limit: int = Field(default=1666, ge=1)
+    rate_limit_window: int = Field(default=10, ge=1)
+    # Largest request body accepted, in bytes.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    log_level: str = "info"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is SQLite."""
+        return self.database_url.startswith("sqlite")

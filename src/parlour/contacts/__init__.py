@@ -1,0 +1,1 @@
+"""Contacts (users and leads): `GET /contacts/{contact_id}`."""

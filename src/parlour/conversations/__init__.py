@@ -1,0 +1,1 @@
+"""Conversations: the list and retrieve endpoints, their rules and storage."""

@@ -1,0 +1,307 @@
+"""Conversation queries: keyset pages on composite indexes, cached counts, batch loads."""
+
+from __future__ import annotations
+
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy.orm import Session
+
+from parlour.db.models import (
+    Admin,
+    Contact,
+    Conversation,
+    ConversationContact,
+    ConversationPart,
+    ConversationTag,
+    SlaPolicy,
+    Tag,
+)
+
+SORT_COLUMNS = {
+    "created_at": Conversation.created_at,
+    "updated_at": Conversation.updated_at,
+    "waiting_since": Conversation.waiting_since,
+}
+MAX_PARTS_RETURNED = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilter:
+    """Which conversations a list shows (all scoped to one workspace)."""
+
+    admin_id: int | None = None
+    unassigned: bool = False
+    open: bool | None = None
+    contact_ids: tuple[str, ...] | None = None
+    waiting_only: bool = False
+
+    def cache_key(self) -> tuple[Any, ...]:
+        """A hashable identity for count caching."""
+        return (self.admin_id, self.unassigned, self.open, self.contact_ids, self.waiting_only)
+
+
+def _conditions(workspace_id: int, flt: ListFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Conversation.workspace_id == workspace_id]
+    if flt.unassigned:
+        conditions.append(Conversation.admin_assignee_id.is_(None))
+    elif flt.admin_id is not None:
+        conditions.append(Conversation.admin_assignee_id == flt.admin_id)
+    if flt.open is not None:
+        conditions.append(Conversation.open.is_(flt.open))
+    if flt.contact_ids is not None:
+        conditions.append(
+            Conversation.id.in_(
+                select(ConversationContact.conversation_id).where(
+                    ConversationContact.workspace_id == workspace_id,
+                    ConversationContact.contact_id.in_(flt.contact_ids),
+                )
+            )
+        )
+    if flt.waiting_only:
+        # Seed rule: with sort=waiting_since, conversations a teammate answered last or that
+        # are closed are not listed; both have a null waiting_since by derivation.
+        conditions.append(Conversation.waiting_since.is_not(None))
+        conditions.append(Conversation.state != "closed")
+    return conditions
+
+
+def _ordered(stmt: Select[Any], sort: str, descending: bool) -> Select[Any]:
+    column = SORT_COLUMNS[sort]
+    if descending:
+        return stmt.order_by(column.desc(), Conversation.id.desc())
+    return stmt.order_by(column.asc(), Conversation.id.asc())
+
+
+def keyset_page(
+    session: Session,
+    workspace_id: int,
+    flt: ListFilter,
+    *,
+    sort: str,
+    descending: bool,
+    after: tuple[int, int] | None,
+    limit: int,
+) -> list[Conversation]:
+    """Up to `limit` conversations after the (sort value, id) position, by index seek."""
+    conditions = _conditions(workspace_id, flt)
+    if after is not None:
+        key = tuple_(SORT_COLUMNS[sort], Conversation.id)
+        position = tuple_(literal(after[0]), literal(after[1]))
+        conditions.append(key < position if descending else key > position)
+    stmt = _ordered(select(Conversation).where(*conditions), sort, descending).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def offset_page(
+    session: Session,
+    workspace_id: int,
+    flt: ListFilter,
+    *,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> list[Conversation]:
+    """A numbered page for 1.x clients that jump straight to page N.
+
+    Following `pages.next` never lands here (its URL carries a keyset cursor); only a
+    client that types a page number pays for skipping the rows before it.
+    """
+    ids = (
+        _ordered(select(Conversation.id).where(*_conditions(workspace_id, flt)), sort, descending)
+        .offset(offset)
+        .limit(limit)
+    )
+    wanted = list(session.scalars(ids))
+    if not wanted:
+        return []
+    rows = {
+        c.id: c for c in session.scalars(select(Conversation).where(Conversation.id.in_(wanted)))
+    }
+    return [rows[i] for i in wanted if i in rows]
+
+
+class CountCache:
+    """Counts per (workspace, data version, filter): exact, because every conversation write
+    bumps the workspace's data version, and cheap, because unchanged data is never recounted."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...]) -> int | None:
+        """A cached count, refreshed as most recently used."""
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: tuple[Any, ...], value: int) -> None:
+        """Remember a count, evicting the least recently used beyond the bound."""
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+
+def count(
+    session: Session, workspace_id: int, flt: ListFilter, *, data_version: int, cache: CountCache
+) -> int:
+    """How many conversations match, from the cache while the workspace is unchanged."""
+    key = (workspace_id, data_version, flt.cache_key())
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    total = session.scalar(
+        select(func.count()).select_from(Conversation).where(*_conditions(workspace_id, flt))
+    )
+    cache.put(key, int(total or 0))
+    return int(total or 0)
+
+
+def get(session: Session, workspace_id: int, conversation_id: int) -> Conversation | None:
+    """One conversation of this workspace."""
+    return session.scalars(
+        select(Conversation).where(
+            Conversation.id == conversation_id, Conversation.workspace_id == workspace_id
+        )
+    ).first()
+
+
+def parts(
+    session: Session, workspace_id: int, conversation_id: int, *, limit: int = MAX_PARTS_RETURNED
+) -> list[ConversationPart]:
+    """The most recent `limit` parts, oldest first (Intercom returns at most 500)."""
+    newest = list(
+        session.scalars(
+            select(ConversationPart)
+            .where(
+                ConversationPart.conversation_id == conversation_id,
+                ConversationPart.workspace_id == workspace_id,
+            )
+            .order_by(ConversationPart.position.desc())
+            .limit(limit)
+        )
+    )
+    newest.reverse()
+    return newest
+
+
+@dataclass(slots=True)
+class Related:
+    """Rows a page of conversations refers to, loaded in one query per kind."""
+
+    contacts: dict[int, list[Contact]] = field(default_factory=dict)
+    tags: dict[int, list[tuple[Tag, ConversationTag]]] = field(default_factory=dict)
+    admins: dict[str, Admin] = field(default_factory=dict)
+    people: dict[str, Contact] = field(default_factory=dict)
+    sla_policies: dict[int, SlaPolicy] = field(default_factory=dict)
+
+
+def load_related(
+    session: Session,
+    workspace_id: int,
+    conversations: Sequence[Conversation],
+    part_rows: Sequence[ConversationPart] = (),
+) -> Related:
+    """Contacts, tags, authors and SLA policies for these conversations and parts."""
+    related = Related()
+    ids = [c.id for c in conversations]
+    if not ids:
+        return related
+    by_conversation: dict[int, list[Contact]] = defaultdict(list)
+    for link, contact in session.execute(
+        select(ConversationContact, Contact)
+        .join(Contact, Contact.id == ConversationContact.contact_id)
+        .where(
+            ConversationContact.workspace_id == workspace_id,
+            ConversationContact.conversation_id.in_(ids),
+        )
+        .order_by(ConversationContact.added_at, Contact.id)
+    ):
+        by_conversation[link.conversation_id].append(contact)
+    related.contacts = dict(by_conversation)
+
+    tags: dict[int, list[tuple[Tag, ConversationTag]]] = defaultdict(list)
+    for link, tag in session.execute(
+        select(ConversationTag, Tag)
+        .join(Tag, Tag.id == ConversationTag.tag_id)
+        .where(
+            ConversationTag.workspace_id == workspace_id,
+            ConversationTag.conversation_id.in_(ids),
+        )
+        .order_by(ConversationTag.applied_at, Tag.id)
+    ):
+        tags[link.conversation_id].append((tag, link))
+    related.tags = dict(tags)
+
+    admin_ids: set[int] = set()
+    contact_ids: set[str] = set()
+    authors = [(c.source_author_type, c.source_author_id) for c in conversations]
+    authors += [(p.author_type, p.author_id) for p in part_rows]
+    for author_type, author_id in authors:
+        if author_type in ("admin", "bot"):
+            if author_id.isdigit():
+                admin_ids.add(int(author_id))
+        elif author_type in ("user", "lead", "contact"):
+            contact_ids.add(author_id)
+    if admin_ids:
+        related.admins = {
+            str(a.id): a
+            for a in session.scalars(
+                select(Admin).where(Admin.workspace_id == workspace_id, Admin.id.in_(admin_ids))
+            )
+        }
+    if contact_ids:
+        related.people = {
+            c.id: c
+            for c in session.scalars(
+                select(Contact).where(
+                    Contact.workspace_id == workspace_id, Contact.id.in_(contact_ids)
+                )
+            )
+        }
+    policy_ids = {c.sla_policy_id for c in conversations if c.sla_policy_id is not None}
+    if policy_ids:
+        related.sla_policies = {
+            p.id: p
+            for p in session.scalars(
+                select(SlaPolicy).where(
+                    SlaPolicy.workspace_id == workspace_id, SlaPolicy.id.in_(policy_ids)
+                )
+            )
+        }
+    return related
+
+
+def admin_exists(session: Session, workspace_id: int, admin_id: int) -> bool:
+    """True when the admin belongs to this workspace."""
+    return (
+        session.scalar(
+            select(Admin.id).where(Admin.id == admin_id, Admin.workspace_id == workspace_id)
+        )
+        is not None
+    )
+
+
+def contacts_matching(
+    session: Session,
+    workspace_id: int,
+    *,
+    contact_id: str | None = None,
+    external_id: str | None = None,
+    email: str | None = None,
+) -> tuple[str, ...]:
+    """Ids of this workspace's contacts matching every given identifier."""
+    stmt = select(Contact.id).where(Contact.workspace_id == workspace_id)
+    if contact_id is not None:
+        stmt = stmt.where(Contact.id == contact_id)
+    if external_id is not None:
+        stmt = stmt.where(Contact.external_id == external_id)
+    if email is not None:
+        stmt = stmt.where(func.lower(Contact.email) == email.lower())
+    return tuple(sorted(session.scalars(stmt)))

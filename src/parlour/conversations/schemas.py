@@ -1,0 +1,205 @@
+"""Intercom-shaped JSON for conversations (2.14 `conversation`, `conversation_list`).
+
+Rows become plain dicts here, explicitly, field by field; orjson encodes them. Fields the
+spec declares non-nullable are omitted rather than sent as null when we have no value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parlour.conversations.repository import Related
+from parlour.conversations.sla import effective_status
+from parlour.core.text import html_to_text
+from parlour.db.models import Admin, Contact, Conversation, ConversationPart
+
+CONTACT_TYPES = ("user", "lead", "contact")
+
+
+def _body(text: str | None, plaintext: bool) -> str | None:
+    if text is None or not plaintext:
+        return text
+    return html_to_text(text)
+
+
+def author(author_type: str, author_id: str, related: Related) -> dict[str, Any]:
+    """`conversation_part_author`: type, id, name and (when known) email."""
+    out: dict[str, Any] = {"type": author_type, "id": author_id, "name": None}
+    person: Admin | Contact | None
+    if author_type in ("admin", "bot"):
+        person = related.admins.get(author_id)
+    elif author_type in CONTACT_TYPES:
+        person = related.people.get(author_id)
+    else:
+        person = None
+    if person is not None:
+        out["name"] = person.name
+        if person.email:
+            out["email"] = person.email
+    return out
+
+
+def source(row: Conversation, related: Related, plaintext: bool) -> dict[str, Any]:
+    """`conversation_source`: the opening message."""
+    return {
+        "type": row.source_type,
+        "id": row.source_id,
+        "delivered_as": row.source_delivered_as,
+        "subject": row.source_subject,
+        "body": _body(row.source_body, plaintext) or "",
+        "author": author(row.source_author_type, row.source_author_id, related),
+        "attachments": row.source_attachments,
+        "url": row.source_url,
+        "redacted": row.source_redacted,
+    }
+
+
+def _tags(row: Conversation, related: Related) -> dict[str, Any]:
+    tags = []
+    for tag, link in related.tags.get(row.id, []):
+        item: dict[str, Any] = {
+            "type": "tag",
+            "id": str(tag.id),
+            "name": tag.name,
+            "applied_at": link.applied_at,
+            "applied_by": (
+                {"type": "admin", "id": str(link.applied_by_id)}
+                if link.applied_by_id is not None
+                else None
+            ),
+        }
+        tags.append(item)
+    return {"type": "tag.list", "tags": tags}
+
+
+def _rating(row: Conversation) -> dict[str, Any] | None:
+    if row.rating is None:
+        return None
+    rating: dict[str, Any] = {"rating": row.rating}
+    if row.rating_remark is not None:
+        rating["remark"] = row.rating_remark
+    if row.rating_created_at is not None:
+        rating["created_at"] = row.rating_created_at
+    if row.rating_updated_at is not None:
+        rating["updated_at"] = row.rating_updated_at
+    if row.rating_contact_id is not None:
+        rating["contact"] = {"type": "contact", "id": row.rating_contact_id}
+    if row.rating_teammate_id is not None:
+        rating["teammate"] = {"type": "admin", "id": str(row.rating_teammate_id)}
+    return rating
+
+
+def _first_contact_reply(row: Conversation) -> dict[str, Any] | None:
+    if row.first_contact_reply_at is None:
+        return None
+    return {
+        "created_at": row.first_contact_reply_at,
+        "type": row.source_type,
+        "url": row.source_url,
+    }
+
+
+def _sla_applied(row: Conversation, related: Related, now: int) -> dict[str, Any] | None:
+    policy = related.sla_policies.get(row.sla_policy_id) if row.sla_policy_id else None
+    if policy is None or row.sla_status is None:
+        return None
+    return {
+        "type": "conversation_sla_summary",
+        "sla_name": policy.name,
+        "sla_status": effective_status(row.sla_status, row.sla_deadline, now),
+    }
+
+
+def conversation(
+    row: Conversation,
+    related: Related,
+    *,
+    now: int,
+    plaintext: bool = False,
+    part_rows: list[ConversationPart] | None = None,
+) -> dict[str, Any]:
+    """A `conversation` object; with `part_rows`, including `conversation_parts`."""
+    contacts = [
+        {"type": "contact", "id": c.id, "external_id": c.external_id}
+        for c in related.contacts.get(row.id, [])
+    ]
+    out: dict[str, Any] = {
+        "type": "conversation",
+        "id": str(row.id),
+        "title": row.title,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "waiting_since": row.waiting_since,
+        "snoozed_until": row.snoozed_until,
+        "source": source(row, related, plaintext),
+        "contacts": {"type": "contact.list", "contacts": contacts},
+        "first_contact_reply": _first_contact_reply(row),
+        "admin_assignee_id": row.admin_assignee_id,
+        "team_assignee_id": row.team_assignee_id,
+        "open": row.open,
+        "state": row.state,
+        "read": row.read,
+        "tags": _tags(row, related),
+        "priority": row.priority,
+        "sla_applied": _sla_applied(row, related, now),
+        "statistics": row.statistics or None,
+        "conversation_rating": _rating(row),
+        "teammates": {
+            "type": "admin.list",
+            "teammates": [{"type": "admin", "id": i} for i in row.teammate_ids],
+        },
+        "custom_attributes": row.custom_attributes,
+        "linked_objects": {"type": "list", "data": [], "total_count": 0, "has_more": False},
+        "ai_agent_participated": False,
+    }
+    if part_rows is not None:
+        out["conversation_parts"] = {
+            "type": "conversation_part.list",
+            "conversation_parts": [part(p, related, plaintext) for p in part_rows],
+            "total_count": row.part_count,
+        }
+    return out
+
+
+def part(row: ConversationPart, related: Related, plaintext: bool) -> dict[str, Any]:
+    """A `conversation_part` object."""
+    out: dict[str, Any] = {
+        "type": "conversation_part",
+        "id": str(row.id),
+        "part_type": row.part_type,
+        "body": _body(row.body, plaintext),
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "notified_at": row.notified_at,
+        "author": author(row.author_type, row.author_id, related),
+        "attachments": row.attachments,
+        "external_id": row.external_id,
+        "redacted": row.redacted,
+        "state": row.state,
+    }
+    if row.assigned_to_type is not None:
+        out["assigned_to"] = {
+            "type": row.assigned_to_type
+            if row.assigned_to_id not in (None, "0")
+            else "nobody_admin",
+            "id": row.assigned_to_id if row.assigned_to_id not in (None, "0") else None,
+        }
+    return out
+
+
+def conversation_list(
+    rows: list[Conversation],
+    related: Related,
+    *,
+    now: int,
+    plaintext: bool,
+    pages: dict[str, Any],
+    total_count: int,
+) -> dict[str, Any]:
+    """A `conversation.list` page; list items never carry `conversation_parts`."""
+    return {
+        "type": "conversation.list",
+        "conversations": [conversation(r, related, now=now, plaintext=plaintext) for r in rows],
+        "total_count": total_count,
+        "pages": pages,
+    }

@@ -1,0 +1,241 @@
+"""Conversation use cases: decide what to fetch for a list page or a single conversation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from parlour.conversations import repository
+from parlour.conversations.repository import CountCache, ListFilter, Related
+from parlour.conversations.state import derive_state
+from parlour.conversations.statistics import compute_statistics
+from parlour.conversations.timeline import Part, Source
+from parlour.core.cursor import Cursor, CursorCodec
+from parlour.core.ids import parse_numeric_id
+from parlour.db.models import Conversation, ConversationPart
+from parlour.errors import AdminNotFound, NotFound, ParameterInvalid
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """What a list request asks for, in canonical form (a cursor carries it)."""
+
+    sort: str = "updated_at"
+    order: str = "desc"
+    admin_id: str | None = None  # an admin id, or "nobody"
+    open: bool | None = None
+    user_id: str | None = None
+    intercom_user_id: str | None = None
+    email: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Canonical JSON-able form; defaults and absent filters are left out."""
+        out: dict[str, Any] = {"sort": self.sort, "order": self.order}
+        for name in ("admin_id", "open", "user_id", "intercom_user_id", "email"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ListQuery:
+        """Rebuild a query from a cursor (its fields were validated when it was issued)."""
+        allowed = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**allowed)
+
+
+@dataclass(slots=True)
+class ListPage:
+    """One page of conversations and everything needed to render it."""
+
+    rows: list[Conversation]
+    related: Related
+    query: ListQuery
+    page: int
+    per_page: int
+    total: int
+    next_cursor: str | None
+
+
+def _filter_for(session: Session, workspace_id: int, query: ListQuery) -> ListFilter:
+    admin_id: int | None = None
+    unassigned = False
+    if query.admin_id is not None:
+        if query.admin_id == "nobody":
+            unassigned = True
+        else:
+            admin_id = parse_numeric_id(query.admin_id)
+            if admin_id is None or not repository.admin_exists(session, workspace_id, admin_id):
+                raise AdminNotFound(field="admin_id")
+    contact_ids: tuple[str, ...] | None = None
+    if query.user_id is not None or query.intercom_user_id is not None or query.email is not None:
+        contact_ids = repository.contacts_matching(
+            session,
+            workspace_id,
+            contact_id=query.intercom_user_id,
+            external_id=query.user_id,
+            email=query.email,
+        )
+        if not contact_ids:
+            raise NotFound("User Not Found")
+    return ListFilter(
+        admin_id=admin_id,
+        unassigned=unassigned,
+        open=query.open,
+        contact_ids=contact_ids,
+        waiting_only=query.sort == "waiting_since",
+    )
+
+
+def _sort_value(row: Conversation, sort: str) -> int:
+    value = getattr(row, sort)
+    assert value is not None  # waiting_since lists only rows that have one
+    return int(value)
+
+
+def list_conversations(
+    session: Session,
+    *,
+    workspace_id: int,
+    data_version: int,
+    query: ListQuery,
+    query_given: bool,
+    per_page: int,
+    starting_after: str | None,
+    page: int | None,
+    codec: CursorCodec,
+    counts: CountCache,
+) -> ListPage:
+    """A page of the workspace's conversations, by cursor (2.x) or page number (1.x)."""
+    after: tuple[int, int] | None = None
+    page_number = page or 1
+    if starting_after:
+        cursor = codec.decode(starting_after, workspace_id=workspace_id)
+        cursor_query = ListQuery.from_dict(cursor.query)
+        if query_given and cursor_query != query:
+            raise ParameterInvalid(
+                "starting_after belongs to a list with other sort, order or filters",
+                field="starting_after",
+            )
+        query = cursor_query
+        after = (cursor.sort_value, cursor.last_id)
+        page_number = cursor.page
+    flt = _filter_for(session, workspace_id, query)
+    descending = query.order == "desc"
+    if after is None and page_number > 1:
+        rows = repository.offset_page(
+            session,
+            workspace_id,
+            flt,
+            sort=query.sort,
+            descending=descending,
+            offset=(page_number - 1) * per_page,
+            limit=per_page + 1,
+        )
+    else:
+        rows = repository.keyset_page(
+            session,
+            workspace_id,
+            flt,
+            sort=query.sort,
+            descending=descending,
+            after=after,
+            limit=per_page + 1,
+        )
+    has_more = len(rows) > per_page
+    rows = rows[:per_page]
+    next_cursor = None
+    if has_more:
+        last = rows[-1]
+        next_cursor = codec.encode(
+            Cursor(
+                workspace_id=workspace_id,
+                query=query.as_dict(),
+                sort_value=_sort_value(last, query.sort),
+                last_id=last.id,
+                page=page_number + 1,
+            )
+        )
+    total = repository.count(session, workspace_id, flt, data_version=data_version, cache=counts)
+    related = repository.load_related(session, workspace_id, rows)
+    return ListPage(
+        rows=rows,
+        related=related,
+        query=query,
+        page=page_number,
+        per_page=per_page,
+        total=total,
+        next_cursor=next_cursor,
+    )
+
+
+@dataclass(slots=True)
+class ConversationDetail:
+    """A conversation with its newest parts (oldest first) and related rows."""
+
+    row: Conversation
+    parts: list[ConversationPart]
+    related: Related
+
+
+def retrieve_conversation(
+    session: Session, *, workspace_id: int, conversation_id: str
+) -> ConversationDetail:
+    """One conversation of the caller's workspace with its parts, or 404."""
+    numeric = parse_numeric_id(conversation_id)
+    row = repository.get(session, workspace_id, numeric) if numeric is not None else None
+    if row is None:
+        raise NotFound()
+    part_rows = repository.parts(session, workspace_id, row.id)
+    related = repository.load_related(session, workspace_id, [row], part_rows)
+    return ConversationDetail(row=row, parts=part_rows, related=related)
+
+
+def timeline_source(row: Conversation) -> Source:
+    """The pure-rules view of a conversation's opening message."""
+    return Source(
+        author_type=row.source_author_type,
+        author_id=row.source_author_id,
+        created_at=row.created_at,
+        delivered_as=row.source_delivered_as,
+    )
+
+
+def timeline_part(part: ConversationPart) -> Part:
+    """The pure-rules view of a stored part."""
+    return Part(
+        part_type=part.part_type,
+        author_type=part.author_type,
+        author_id=part.author_id,
+        created_at=part.created_at,
+        assigned_to_type=part.assigned_to_type,
+        assigned_to_id=part.assigned_to_id,
+        snoozed_until=part.snoozed_until,
+    )
+
+
+def refresh_derived(row: Conversation, part_rows: list[ConversationPart], now: int) -> None:
+    """Recompute every derived column of `row` from its stored timeline.
+
+    The only writer of those columns: whatever changes a conversation's timeline calls this
+    in the same transaction, so the list indexes always agree with the parts.
+    """
+    source = timeline_source(row)
+    timeline = [timeline_part(p) for p in part_rows]
+    derived = derive_state(source, timeline)
+    row.state = derived.state
+    row.open = derived.open
+    row.snoozed_until = derived.snoozed_until
+    row.waiting_since = derived.waiting_since
+    row.admin_assignee_id = _int_or_none(derived.admin_assignee_id)
+    row.team_assignee_id = _int_or_none(derived.team_assignee_id)
+    row.teammate_ids = list(derived.teammate_ids)
+    row.first_contact_reply_at = derived.first_contact_reply_at
+    row.statistics = compute_statistics(source, timeline, now).to_dict()
+    row.part_count = len(part_rows)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() and value != "0" else None

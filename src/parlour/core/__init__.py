@@ -1,0 +1,1 @@
+"""Small pure building blocks shared by every layer: time, ids, timestamps."""

@@ -1,0 +1,1 @@
+"""Storage: engine and sessions, every table, and the packaged migrations."""

@@ -1,0 +1,1 @@
+"""Packaged Alembic migrations, named by date."""

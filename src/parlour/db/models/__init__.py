@@ -1,0 +1,29 @@
+"""Every table of Parlour, imported here so metadata and migrations see them all."""
+
+from parlour.db.models.conversation import (
+    Conversation,
+    ConversationContact,
+    ConversationPart,
+    ConversationTag,
+)
+from parlour.db.models.people import Admin, Contact, ContactTag, Team, TeamMember
+from parlour.db.models.sla import SlaPolicy
+from parlour.db.models.tag import Tag
+from parlour.db.models.workspace import AccessToken, ServerSetting, Workspace
+
+__all__ = [
+    "AccessToken",
+    "Admin",
+    "Contact",
+    "ContactTag",
+    "Conversation",
+    "ConversationContact",
+    "ConversationPart",
+    "ConversationTag",
+    "ServerSetting",
+    "SlaPolicy",
+    "Tag",
+    "Team",
+    "TeamMember",
+    "Workspace",
+]

@@ -1,0 +1,152 @@
+"""Conversations, their ordered parts (the timeline), and their contact and tag links.
+
+Columns under "derived" are never set by hand: the service writes them from
+`conversations.state.derive_state` and `conversations.statistics.compute_statistics` over
+the stored timeline, in the same transaction as the part that changed it, so they are an
+index-friendly cache of the timeline and cannot drift from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from parlour.db.base import Base
+from parlour.db.types import IdInt, Json
+
+
+class Conversation(Base):
+    """A conversation between contacts and teammates."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (
+        # One composite index per sort, matching the keyset `(sort column, id)`.
+        Index("ix_conversation_ws_updated", "workspace_id", "updated_at", "id"),
+        Index("ix_conversation_ws_created", "workspace_id", "created_at", "id"),
+        Index(
+            "ix_conversation_ws_waiting",
+            "workspace_id",
+            "waiting_since",
+            "id",
+            sqlite_where=text("waiting_since IS NOT NULL"),
+            postgresql_where=text("waiting_since IS NOT NULL"),
+        ),
+        Index(
+            "ix_conversation_ws_admin_updated",
+            "workspace_id",
+            "admin_assignee_id",
+            "open",
+            "updated_at",
+            "id",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(IdInt, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    created_at: Mapped[int]
+    updated_at: Mapped[int]
+    title: Mapped[str | None] = mapped_column(String(1024))
+    read: Mapped[bool] = mapped_column(default=False)
+    priority: Mapped[str] = mapped_column(String(16), default="not_priority")
+    company_id: Mapped[str | None] = mapped_column(String(64))
+    custom_attributes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+    # The opening message (Intercom's `source`).
+    source_id: Mapped[str] = mapped_column(String(32))
+    source_type: Mapped[str] = mapped_column(String(32), default="conversation")
+    source_delivered_as: Mapped[str] = mapped_column(String(32))
+    source_subject: Mapped[str] = mapped_column(Text, default="")
+    source_body: Mapped[str] = mapped_column(Text, default="")
+    source_author_type: Mapped[str] = mapped_column(String(16))
+    source_author_id: Mapped[str] = mapped_column(String(32))
+    source_url: Mapped[str | None] = mapped_column(String(2048))
+    source_attachments: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    source_redacted: Mapped[bool] = mapped_column(default=False)
+
+    sla_policy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sla_policy.id", ondelete="SET NULL")
+    )
+    # Derived by `conversations.sla.evaluate` at each write: the status if nothing else
+    # happens, and when an "active" status becomes "missed" (see `sla.effective_status`).
+    sla_status: Mapped[str | None] = mapped_column(String(16))
+    sla_deadline: Mapped[int | None]
+
+    # Rating given by the contact (recorded through the lifecycle endpoints).
+    rating: Mapped[int | None]
+    rating_remark: Mapped[str | None] = mapped_column(Text)
+    rating_created_at: Mapped[int | None]
+    rating_updated_at: Mapped[int | None]
+    rating_contact_id: Mapped[str | None] = mapped_column(String(24))
+    rating_teammate_id: Mapped[int | None]
+
+    # Derived from the timeline (see module docstring).
+    state: Mapped[str] = mapped_column(String(16))
+    open: Mapped[bool]
+    waiting_since: Mapped[int | None]
+    snoozed_until: Mapped[int | None]
+    admin_assignee_id: Mapped[int | None]
+    team_assignee_id: Mapped[int | None]
+    teammate_ids: Mapped[list[str]] = mapped_column(Json, default=list)
+    first_contact_reply_at: Mapped[int | None]
+    statistics: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    part_count: Mapped[int] = mapped_column(default=0)
+
+
+class ConversationPart(Base):
+    """One event of a conversation's timeline, ordered by `position`."""
+
+    __tablename__ = "conversation_part"
+    __table_args__ = (UniqueConstraint("conversation_id", "position"),)
+
+    id: Mapped[int] = mapped_column(IdInt, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    part_type: Mapped[str] = mapped_column(String(48))
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[int]
+    updated_at: Mapped[int]
+    notified_at: Mapped[int]
+    author_type: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[str] = mapped_column(String(32))
+    assigned_to_type: Mapped[str | None] = mapped_column(String(16))
+    assigned_to_id: Mapped[str | None] = mapped_column(String(32))
+    snoozed_until: Mapped[int | None]
+    # The conversation's state once this part applied (Intercom's part `state`).
+    state: Mapped[str] = mapped_column(String(16))
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    redacted: Mapped[bool] = mapped_column(default=False)
+
+
+class ConversationContact(Base):
+    """A contact taking part in a conversation."""
+
+    __tablename__ = "conversation_contact"
+    __table_args__ = (Index(None, "contact_id", "conversation_id"),)
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[str] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True
+    )
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    added_at: Mapped[int]
+
+
+class ConversationTag(Base):
+    """A tag applied to a conversation, and who applied it when."""
+
+    __tablename__ = "conversation_tag"
+    __table_args__ = (Index(None, "tag_id"),)
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    applied_at: Mapped[int]
+    applied_by_id: Mapped[int | None]

@@ -1,0 +1,1 @@
+"""Deterministic demo data: realistic support workspaces, generated and bulk-loaded."""

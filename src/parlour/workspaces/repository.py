@@ -1,0 +1,86 @@
+"""Queries for workspaces, tokens and server settings."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from parlour.db.models import AccessToken, Admin, ServerSetting, Workspace
+
+
+def token_with_workspace(session: Session, token_hash: str) -> tuple[AccessToken, Workspace] | None:
+    """The live token with this hash and its workspace, if any."""
+    row = session.execute(
+        select(AccessToken, Workspace)
+        .join(Workspace, Workspace.id == AccessToken.workspace_id)
+        .where(AccessToken.token_hash == token_hash, AccessToken.revoked_at.is_(None))
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def get_workspace(session: Session, workspace_id: int) -> Workspace | None:
+    """A workspace by id."""
+    return session.get(Workspace, workspace_id)
+
+
+def get_workspace_by_app_id(session: Session, app_id: str) -> Workspace | None:
+    """A workspace by its public app id."""
+    return session.scalars(select(Workspace).where(Workspace.app_id == app_id)).first()
+
+
+def list_workspaces(session: Session) -> list[Workspace]:
+    """Every workspace, oldest first."""
+    return list(session.scalars(select(Workspace).order_by(Workspace.id)))
+
+
+def first_admin(session: Session, workspace_id: int) -> Admin | None:
+    """The workspace's oldest admin (its owner)."""
+    return session.scalars(
+        select(Admin).where(Admin.workspace_id == workspace_id).order_by(Admin.id).limit(1)
+    ).first()
+
+
+def add(session: Session, row: object) -> None:
+    """Stage a new row and flush it so its id is known."""
+    session.add(row)
+    session.flush()
+
+
+def revoke_token(session: Session, workspace_id: int, token_id: int, now: int) -> bool:
+    """Mark a token revoked; False if there was no live token with that id."""
+    result = session.execute(
+        update(AccessToken)
+        .where(
+            AccessToken.id == token_id,
+            AccessToken.workspace_id == workspace_id,
+            AccessToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def list_tokens(session: Session, workspace_id: int) -> list[AccessToken]:
+    """A workspace's tokens, oldest first."""
+    return list(
+        session.scalars(
+            select(AccessToken)
+            .where(AccessToken.workspace_id == workspace_id)
+            .order_by(AccessToken.id)
+        )
+    )
+
+
+def get_setting(session: Session, key: str) -> str | None:
+    """A server setting's value."""
+    row = session.get(ServerSetting, key)
+    return None if row is None else row.value
+
+
+def bump_data_version(session: Session, workspace_id: int) -> None:
+    """Mark the workspace's conversations changed, invalidating cached counts."""
+    session.execute(
+        update(Workspace)
+        .where(Workspace.id == workspace_id)
+        .values(data_version=Workspace.data_version + 1)
+    )

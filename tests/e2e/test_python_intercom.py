@@ -1,0 +1,147 @@
+"""The official python-intercom SDK against a real `parlour serve` process over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from intercom import Intercom
+
+from parlour.db.session import Database
+from tests.conftest import TEST_NOW
+from tests.factories import Workspace, make_workspace
+
+pytestmark = pytest.mark.e2e
+SEEDED = 45
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _parlour(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "parlour", *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def server(
+    database_url: str, db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Workspace]]:
+    """`parlour serve` on a free port with a seeded workspace; yields (base URL, workspace)."""
+    ws = make_workspace(db, now=TEST_NOW, name="E2E")
+    env = {**os.environ, "PARLOUR_DATABASE_URL": database_url}
+    _parlour("seed", "--workspace", ws.app_id, "--count", str(SEEDED), "--seed", "7", env=env)
+    port = _free_port()
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with Path(log).open("w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "parlour",
+                "serve",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/me", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"parlour serve did not start:\n{log.read_text()}")
+                time.sleep(0.2)
+        yield base, ws
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[..., Intercom]]:
+    """Build SDK clients on httpx clients that are closed after the test (no leaked sockets)."""
+    opened: list[httpx.Client] = []
+
+    def make(base: str, token: str) -> Intercom:
+        http = httpx.Client(timeout=30)
+        opened.append(http)
+        return Intercom(token=token, base_url=base, httpx_client=http)
+
+    yield make
+    for http in opened:
+        http.close()
+
+
+def test_list_auto_paginates_across_pages(
+    server: tuple[str, Workspace], connect: Callable[..., Intercom]
+) -> None:
+    """The SDK's pager follows pages.next through every seeded conversation, newest first."""
+    base, ws = server
+    client = connect(base, ws.token)
+    conversations = list(client.conversations.list(per_page=10))
+    ids = [c.id for c in conversations]
+    assert len(ids) == SEEDED == len(set(ids))
+    updated = [c.updated_at for c in conversations]
+    assert updated == sorted(updated, reverse=True)
+    assert all(getattr(c, "conversation_parts", None) is None for c in conversations)
+
+
+def test_find_with_parts(
+    server: tuple[str, Workspace], connect: Callable[..., Intercom]
+) -> None:
+    """find returns the timeline in order; display_as=plaintext strips the HTML."""
+    base, ws = server
+    client = connect(base, ws.token)
+    first = next(iter(client.conversations.list(per_page=5)))
+    found = client.conversations.find(conversation_id=first.id)
+    assert found.id == first.id
+    parts = found.conversation_parts
+    assert parts is not None and parts.total_count == len(parts.conversation_parts or [])
+    times = [p.created_at for p in parts.conversation_parts or []]
+    assert times == sorted(times)
+    plain = client.conversations.find(conversation_id=first.id, display_as="plaintext")
+    assert plain.source is not None and "<p>" not in (plain.source.body or "")
+
+
+def test_identify_and_errors(
+    server: tuple[str, Workspace], connect: Callable[..., Intercom]
+) -> None:
+    """identify/list admins work; a missing id is a 404 ApiError, a bad token a 401."""
+    base, ws = server
+    client = connect(base, ws.token)
+    me = client.admins.identify()
+    assert me is not None and me.app is not None and me.app.id_code == ws.app_id
+    assert client.admins.list().admins
+    from intercom.core.api_error import ApiError
+
+    with pytest.raises(ApiError) as caught:
+        client.conversations.find(conversation_id="999999999")
+    assert caught.value.status_code == 404
+    with pytest.raises(ApiError) as unauthorized:
+        list(connect(base, "wrong").conversations.list())
+    assert unauthorized.value.status_code == 401
