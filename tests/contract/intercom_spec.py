@@ -22,13 +22,13 @@ SPEC_URI = "urn:intercom:2.14"
 
 
 def spec_path(version: str = "2.14") -> Path:
-    """The spec file in ../shared/reference (override with PARLOUR_INTERCOM_SPEC_DIR)."""
+    """Intercom's spec, vendored beside this module (override with PARLOUR_INTERCOM_SPEC_DIR).
+
+    A copy of ../shared/reference/intercom-openapi (MIT, see LICENSE.md there) so the
+    contract tests run on any clone, wherever it is checked out.
+    """
     root = os.environ.get("PARLOUR_INTERCOM_SPEC_DIR")
-    base = (
-        Path(root)
-        if root
-        else Path(__file__).resolve().parents[3] / "shared" / "reference" / "intercom-openapi"
-    )
+    base = Path(root) if root else Path(__file__).resolve().parent / "intercom-openapi"
     return base / version / "api.intercom.io.yaml"
 
 
