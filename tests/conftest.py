@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi import FastAPI
+from hypothesis import settings
 from starlette.testclient import TestClient
 
 from parlour.app import create_app
@@ -28,6 +29,11 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_NOW = 1_764_000_000  # 2025-11-24T16:00:00Z: tests run on a fixed clock
+
+# CI replays the same examples every run (a red build is reproducible); laptops explore.
+settings.register_profile("ci", derandomize=True)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 def _postgres_or_skip() -> None:

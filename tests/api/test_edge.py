@@ -152,3 +152,26 @@ def test_unexpected_exception_is_a_logged_500(
         "message": "An unexpected error occurred",
     }
     assert any("boom-1" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "code"),
+    [
+        ("/conversations", {"type": "user", "user_id": "\x00"}, 400, "parameter_invalid"),
+        ("/conversations", {"type": "user", "email": "a\x00@x.io"}, 400, "parameter_invalid"),
+        ("/contacts/abc%00def", {}, 404, "not_found"),
+        ("/admins/%00", {}, 404, "not_found"),
+    ],
+)
+def test_nul_characters_are_refused_cleanly(
+    client: TestClient,
+    workspace: Workspace,
+    path: str,
+    params: dict[str, str],
+    status: int,
+    code: str,
+) -> None:
+    """NUL in a query is a 400 and in a path a 404, on PostgreSQL too (text cannot hold it)."""
+    response = client.get(path, params=params, headers=workspace.headers)
+    assert response.status_code == status
+    assert _only_error(response)["code"] == code

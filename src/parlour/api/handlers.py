@@ -115,6 +115,16 @@ class EdgeMiddleware:
             )
             return
 
+        # PostgreSQL text cannot hold NUL, and no Intercom id or filter contains one: no
+        # resource has such an id, and such a filter value is unusable.
+        if "\x00" in scope.get("path", ""):
+            await _send_error(send_with_headers, request_id, NotFound())
+            return
+        if b"%00" in scope.get("query_string", b""):
+            message = "Parameters must not contain NUL (\\u0000) characters"
+            await _send_error(send_with_headers, request_id, ParameterInvalid(message))
+            return
+
         received = 0
 
         async def limited_receive() -> Message:
