@@ -261,6 +261,9 @@ def serve(
             "No workspace yet: run [bold]parlour serve --demo[/bold] for a demo, or "
             "[bold]parlour workspaces create NAME[/bold]."
         )
+    if db.is_sqlite:
+        # PostgreSQL's autovacuum keeps its statistics fresh; SQLite has nothing like it.
+        db.analyze()
     db.dispose()
     console.print(f"Database: {db.engine.url.render_as_string()}")
     uvicorn.run(

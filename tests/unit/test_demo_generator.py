@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from parlour.conversations.service import refresh_derived
+from parlour.db.migrate import upgrade
 from parlour.db.models import (
     Conversation,
     ConversationContact,
@@ -217,3 +219,26 @@ def test_seed_does_not_touch_other_workspaces(db: Database) -> None:
     seed_conversations(db, one.id, 8, now=TEST_NOW)
     assert _count(db, Conversation.workspace_id, two.id) == 1
     assert _data_version(db, two.id) == version
+
+
+def test_seed_leaves_planner_statistics_for_primary_key_lookups(tmp_path: Path) -> None:
+    """After a bulk load SQLite looks contacts up by id, not by scanning the workspace."""
+    db = Database(f"sqlite:///{tmp_path / 'plan.db'}")
+    try:
+        upgrade(db.engine)
+        workspace = make_workspace(db, now=TEST_NOW)
+        seed_conversations(db, workspace.id, 2_000, now=TEST_NOW)  # 500 contacts
+        with db.read_session() as session:
+            plan = " ".join(
+                str(row[-1])
+                for row in session.connection().exec_driver_sql(
+                    # A page's worth of ids: with more than a few, unanalyzed SQLite
+                    # would rather scan the workspace's contacts.
+                    "EXPLAIN QUERY PLAN SELECT * FROM contact "
+                    f"WHERE workspace_id = ? AND id IN ({', '.join('?' * 21)})",
+                    (workspace.id, *(f"{n:024x}" for n in range(21))),
+                )
+            )
+    finally:
+        db.dispose()
+    assert "(id=?)" in plan, plan

@@ -69,6 +69,19 @@ class Database:
             autoflush=False,
         )
 
+    def analyze(self) -> None:
+        """Refresh the query planner's table statistics (after bulk loads, at server start).
+
+        Without statistics SQLite guesses that `workspace_id = ?` matches ~10 rows and
+        prefers a workspace index over a primary-key `IN (...)` lookup: measured 2 ms
+        instead of 0.05 ms per page of contacts at 25k contacts. `analysis_limit` keeps
+        ANALYZE to a sample (milliseconds, whatever the size).
+        """
+        with self.engine.execution_options(parlour_write=True).begin() as conn:
+            if self.is_sqlite:
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE")
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

@@ -274,6 +274,8 @@ def seed_conversations(
             .where(_workspace.c.id == workspace_id)
             .values(data_version=_workspace.c.data_version + 1)
         )
+    # A bulk load changes the tables' shape more than anything else: re-plan on new stats.
+    db.analyze()
     return done
 
 
