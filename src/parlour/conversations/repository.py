@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, delete, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
+from parlour.conversations.timeline import Part
 from parlour.db.models import (
     Admin,
     Contact,
@@ -19,6 +20,7 @@ from parlour.db.models import (
     ConversationTag,
     SlaPolicy,
     Tag,
+    Team,
 )
 
 SORT_COLUMNS = {
@@ -305,3 +307,152 @@ def contacts_matching(
     if email is not None:
         stmt = stmt.where(func.lower(Contact.email) == email.lower())
     return tuple(sorted(session.scalars(stmt)))
+
+
+# Writes. Every write loads its conversation with `lock`, so concurrent writers to one
+# conversation queue on its row (PostgreSQL) or on the database (SQLite's BEGIN IMMEDIATE).
+
+
+def lock(session: Session, workspace_id: int, conversation_id: int) -> Conversation | None:
+    """The conversation, row-locked until the transaction ends (SELECT ... FOR UPDATE)."""
+    return session.scalars(
+        select(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.workspace_id == workspace_id)
+        .with_for_update()
+    ).first()
+
+
+def timeline(session: Session, workspace_id: int, conversation_id: int) -> list[Part]:
+    """Every part of a conversation as the pure rules see it, in order (no ORM objects)."""
+    rows = session.execute(
+        select(
+            ConversationPart.part_type,
+            ConversationPart.author_type,
+            ConversationPart.author_id,
+            ConversationPart.created_at,
+            ConversationPart.assigned_to_type,
+            ConversationPart.assigned_to_id,
+            ConversationPart.snoozed_until,
+        )
+        .where(
+            ConversationPart.conversation_id == conversation_id,
+            ConversationPart.workspace_id == workspace_id,
+        )
+        .order_by(ConversationPart.position)
+    )
+    return [Part(*row) for row in rows]
+
+
+def get_part(
+    session: Session, workspace_id: int, conversation_id: int, part_id: int
+) -> ConversationPart | None:
+    """One part of one conversation of this workspace."""
+    return session.scalars(
+        select(ConversationPart).where(
+            ConversationPart.id == part_id,
+            ConversationPart.conversation_id == conversation_id,
+            ConversationPart.workspace_id == workspace_id,
+        )
+    ).first()
+
+
+def get_admin(session: Session, workspace_id: int, admin_id: int) -> Admin | None:
+    """An admin of this workspace."""
+    return session.scalars(
+        select(Admin).where(Admin.id == admin_id, Admin.workspace_id == workspace_id)
+    ).first()
+
+
+def get_team(session: Session, workspace_id: int, team_id: int) -> Team | None:
+    """A team of this workspace."""
+    return session.scalars(
+        select(Team).where(Team.id == team_id, Team.workspace_id == workspace_id)
+    ).first()
+
+
+def get_tag(session: Session, workspace_id: int, tag_id: int) -> Tag | None:
+    """A tag of this workspace."""
+    return session.scalars(
+        select(Tag).where(Tag.id == tag_id, Tag.workspace_id == workspace_id)
+    ).first()
+
+
+def find_contact(
+    session: Session,
+    workspace_id: int,
+    *,
+    contact_id: str | None = None,
+    external_id: str | None = None,
+    email: str | None = None,
+) -> Contact | None:
+    """The contact with this id, external id or email (users before leads, oldest first)."""
+    stmt = select(Contact).where(Contact.workspace_id == workspace_id)
+    if contact_id is not None:
+        stmt = stmt.where(Contact.id == contact_id)
+    elif external_id is not None:
+        stmt = stmt.where(Contact.external_id == external_id)
+    elif email is not None:
+        stmt = stmt.where(func.lower(Contact.email) == email.lower())
+    else:
+        return None
+    stmt = stmt.order_by((Contact.role == "user").desc(), Contact.created_at, Contact.id)
+    return session.scalars(stmt.limit(1)).first()
+
+
+def participants(
+    session: Session, workspace_id: int, conversation_id: int
+) -> list[ConversationContact]:
+    """The contact links of a conversation, oldest first."""
+    return list(
+        session.scalars(
+            select(ConversationContact)
+            .where(
+                ConversationContact.conversation_id == conversation_id,
+                ConversationContact.workspace_id == workspace_id,
+            )
+            .order_by(ConversationContact.added_at, ConversationContact.contact_id)
+        )
+    )
+
+
+def tag_link(
+    session: Session, workspace_id: int, conversation_id: int, tag_id: int
+) -> ConversationTag | None:
+    """The link tagging this conversation with this tag, if any."""
+    return session.scalars(
+        select(ConversationTag).where(
+            ConversationTag.conversation_id == conversation_id,
+            ConversationTag.tag_id == tag_id,
+            ConversationTag.workspace_id == workspace_id,
+        )
+    ).first()
+
+
+def latest_conversation_of(session: Session, workspace_id: int, contact_id: str) -> int | None:
+    """The id of the contact's most recently updated conversation."""
+    return session.scalar(
+        select(Conversation.id)
+        .join(ConversationContact, ConversationContact.conversation_id == Conversation.id)
+        .where(
+            ConversationContact.contact_id == contact_id,
+            ConversationContact.workspace_id == workspace_id,
+            Conversation.workspace_id == workspace_id,
+        )
+        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+        .limit(1)
+    )
+
+
+def delete_conversation(session: Session, workspace_id: int, conversation_id: int) -> None:
+    """Delete a conversation with its parts and links (explicitly: no reliance on cascades)."""
+    for table in (ConversationPart, ConversationContact, ConversationTag):
+        session.execute(
+            delete(table).where(
+                table.conversation_id == conversation_id, table.workspace_id == workspace_id
+            )
+        )
+    session.execute(
+        delete(Conversation).where(
+            Conversation.id == conversation_id, Conversation.workspace_id == workspace_id
+        )
+    )

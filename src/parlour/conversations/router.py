@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from parlour.api.deps import Call, ReadCall
+from parlour.api.body import Body, custom_attributes, json_body
+from parlour.api.deps import Call, ReadCall, WriteCall
 from parlour.api.pagination import (
     cursor_pages,
     legacy_pages,
@@ -16,7 +17,7 @@ from parlour.api.pagination import (
 )
 from parlour.api.responses import JsonResponse
 from parlour.api.versioning import uses_legacy_pages
-from parlour.conversations import schemas, service
+from parlour.conversations import lifecycle, schemas, service
 from parlour.conversations.service import ListQuery
 from parlour.errors import ParameterInvalid, ParameterNotFound
 
@@ -205,3 +206,379 @@ async def retrieve_conversation(
         detail.row, detail.related, now=call.now, plaintext=plaintext, part_rows=detail.parts
     )
     return JsonResponse(body)
+
+
+# Writes. Bodies are parsed here into the lifecycle's plain values; the lifecycle decides.
+
+CONTACT_REPLY_TYPES = ("user", "lead", "contact")
+ADMIN_MESSAGE_TYPES = ("comment", "note", "quick_reply")
+PART_MESSAGE_TYPES = ("close", "snoozed", "open", "assignment")
+MAX_BODY_TEXT = 65_536
+
+
+def _attachments(body: Body) -> tuple[lifecycle.Attachment, ...]:
+    urls = body.strings("attachment_urls", max_items=10)
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise ParameterInvalid("attachment_urls must be http(s) URLs", field="attachment_urls")
+    files = body.data.get("attachment_files") or []
+    if not isinstance(files, list) or len(files) > 10:
+        raise ParameterInvalid(
+            "attachment_files must be a list of at most 10 files", field="attachment_files"
+        )
+    found = [lifecycle.Attachment(url=url) for url in urls]
+    for item in files:
+        if not isinstance(item, dict):
+            raise ParameterInvalid("attachment_files items are objects", field="attachment_files")
+        entry = Body(item)
+        found.append(
+            lifecycle.Attachment(
+                name=entry.text("name", max_length=255),
+                content_type=entry.text("content_type", max_length=255),
+                data=entry.text("data", required=True, max_length=MAX_BODY_TEXT * 8),
+            )
+        )
+    return tuple(found)
+
+
+def _contact_ref(body: Body) -> lifecycle.ContactRef | None:
+    ref = lifecycle.ContactRef(
+        intercom_user_id=body.identifier("intercom_user_id"),
+        user_id=body.identifier("user_id"),
+        email=body.text("email", max_length=255),
+    )
+    if ref.intercom_user_id is None and ref.user_id is None and ref.email is None:
+        return None
+    return ref
+
+
+def _render(call: Call, conversation_id: int) -> JsonResponse:
+    detail = service.retrieve_conversation(
+        call.session, workspace_id=call.workspace_id, conversation_id=str(conversation_id)
+    )
+    return JsonResponse(
+        schemas.conversation(
+            detail.row, detail.related, now=call.now, plaintext=False, part_rows=detail.parts
+        )
+    )
+
+
+@router.post(
+    "/conversations",
+    operation_id="createConversation",
+    summary="Creates a conversation",
+    response_class=JsonResponse,
+)
+async def create_conversation(request: Request, call: WriteCall) -> JsonResponse:
+    """A contact starts a conversation; answers with the `message` created."""
+    body = await json_body(request)
+    sender = body.obj("from", required=True)
+    assert sender is not None
+    from_type = sender.text("type", required=True, max_length=16)
+    if from_type not in CONTACT_REPLY_TYPES:
+        raise ParameterInvalid("from.type must be user, lead or contact", field="from.type")
+    from_id = sender.identifier("id", required=True)
+    text = body.text("body", required=True, max_length=MAX_BODY_TEXT)
+    assert from_type is not None and from_id is not None and text is not None
+    if not text.strip():
+        raise ParameterInvalid("body can't be blank", field="body")
+    row = lifecycle.create_conversation(
+        call.session,
+        workspace_id=call.workspace_id,
+        now=call.now,
+        from_type=from_type,
+        from_id=from_id,
+        body=text,
+        subject=body.text("subject", max_length=1_024),
+        attachments=_attachments(body),
+        created_at=body.timestamp("created_at"),
+    )
+    return JsonResponse(schemas.message(row))
+
+
+@router.post(
+    "/conversations/redact",
+    operation_id="redactConversation",
+    summary="Redact a conversation part",
+    response_class=JsonResponse,
+)
+async def redact_conversation(request: Request, call: WriteCall) -> JsonResponse:
+    """Redact a part or the source of a conversation."""
+    body = await json_body(request)
+    kind = body.text("type", required=True, max_length=32)
+    if kind not in ("conversation_part", "source"):
+        raise ParameterInvalid("type must be conversation_part or source", field="type")
+    conversation_id = body.identifier("conversation_id", required=True)
+    assert conversation_id is not None
+    part_id = body.identifier("conversation_part_id", required=kind == "conversation_part")
+    source_id = body.identifier("source_id", required=kind == "source")
+    row = lifecycle.redact(
+        call.session,
+        workspace_id=call.workspace_id,
+        now=call.now,
+        conversation_id=conversation_id,
+        part_id=part_id if kind == "conversation_part" else None,
+        source_id=source_id if kind == "source" else None,
+    )
+    return _render(call, row.id)
+
+
+@router.post(
+    "/conversations/{conversation_id}/reply",
+    operation_id="replyConversation",
+    summary="Reply to a conversation",
+    response_class=JsonResponse,
+)
+async def reply_conversation(
+    conversation_id: str, request: Request, call: WriteCall
+) -> JsonResponse:
+    """An admin comment, note or quick reply, or a contact's comment ("last" for a contact)."""
+    body = await json_body(request)
+    author_type = body.text("type", required=True, max_length=16)
+    message_type = body.text("message_type", required=True, max_length=32)
+    text = body.text("body", max_length=MAX_BODY_TEXT)
+    created_at = body.timestamp("created_at")
+    attachments = _attachments(body)
+    if author_type == "admin":
+        if message_type not in ADMIN_MESSAGE_TYPES:
+            raise ParameterInvalid(
+                "message_type must be comment, note or quick_reply", field="message_type"
+            )
+        admin_id = body.identifier("admin_id", required=True)
+        if message_type == "quick_reply":
+            _reply_options(body)
+        elif text is None or not text.strip():
+            raise ParameterNotFound("body is required for comments and notes", field="body")
+        message = lifecycle.Reply(
+            message_type=message_type,
+            body=text,
+            admin_id=admin_id,
+            created_at=created_at,
+            attachments=attachments,
+        )
+    elif author_type in CONTACT_REPLY_TYPES:
+        if message_type != "comment":
+            raise ParameterInvalid("contacts can only reply with comment", field="message_type")
+        if text is None or not text.strip():
+            raise ParameterNotFound("body is required", field="body")
+        contact = _contact_ref(body)
+        if contact is None:
+            raise ParameterNotFound(
+                "one of intercom_user_id, user_id or email is required", field="intercom_user_id"
+            )
+        message = lifecycle.Reply(
+            message_type="comment",
+            body=text,
+            contact=contact,
+            created_at=created_at,
+            attachments=attachments,
+        )
+    else:
+        raise ParameterInvalid("type must be admin or user", field="type")
+    row = lifecycle.reply(
+        call.session,
+        workspace_id=call.workspace_id,
+        now=call.now,
+        conversation_id=conversation_id,
+        message=message,
+    )
+    return _render(call, row.id)
+
+
+def _reply_options(body: Body) -> None:
+    options = body.data.get("reply_options")
+    if not isinstance(options, list) or not options:
+        raise ParameterNotFound("reply_options are required for quick_reply", field="reply_options")
+    for option in options:
+        if not isinstance(option, dict):
+            raise ParameterInvalid("reply_options items are objects", field="reply_options")
+        Body(option).text("text", required=True, max_length=255)
+
+
+@router.post(
+    "/conversations/{conversation_id}/parts",
+    operation_id="manageConversation",
+    summary="Manage a conversation",
+    response_class=JsonResponse,
+)
+async def manage_conversation(
+    conversation_id: str, request: Request, call: WriteCall
+) -> JsonResponse:
+    """Close, snooze, open or assign a conversation."""
+    body = await json_body(request)
+    message_type = body.text("message_type", required=True, max_length=32)
+    if message_type not in PART_MESSAGE_TYPES:
+        raise ParameterInvalid(
+            "message_type must be close, snoozed, open or assignment", field="message_type"
+        )
+    admin_id = body.identifier("admin_id", required=True)
+    assert admin_id is not None
+    assignee_type = None
+    if message_type == "assignment":
+        assignee_type = body.text("type", required=True, max_length=16)
+        if assignee_type not in ("admin", "team"):
+            raise ParameterInvalid("type must be admin or team", field="type")
+    elif message_type == "close":
+        kind = body.text("type", max_length=16)
+        if kind not in (None, "admin"):
+            raise ParameterInvalid("type must be admin", field="type")
+    action = lifecycle.Action(
+        message_type=message_type,
+        admin_id=admin_id,
+        body=body.text("body", max_length=MAX_BODY_TEXT),
+        snoozed_until=body.timestamp("snoozed_until", required=message_type == "snoozed"),
+        assignee_type=assignee_type,
+        assignee_id=body.identifier("assignee_id", required=message_type == "assignment"),
+    )
+    row = lifecycle.manage(
+        call.session,
+        workspace_id=call.workspace_id,
+        now=call.now,
+        conversation_id=conversation_id,
+        action=action,
+    )
+    return _render(call, row.id)
+
+
+@router.put(
+    "/conversations/{conversation_id}",
+    operation_id="updateConversation",
+    summary="Update a conversation",
+    response_class=JsonResponse,
+)
+async def update_conversation(
+    conversation_id: str, request: Request, call: WriteCall
+) -> JsonResponse:
+    """Mark read, retitle, set custom attributes or the company; an empty body is `{}`."""
+    body = await json_body(request, empty_ok=True)
+    change = lifecycle.Update(
+        read=body.boolean("read"),
+        title=body.text("title", max_length=1_024),
+        title_given=body.has("title"),
+        custom_attributes=custom_attributes(body),
+        company_id=body.identifier("company_id"),
+        company_given=body.has("company_id"),
+    )
+    row = lifecycle.update(
+        call.session,
+        workspace_id=call.workspace_id,
+        now=call.now,
+        conversation_id=conversation_id,
+        change=change,
+    )
+    return _render(call, row.id)
+
+
+@router.delete(
+    "/conversations/{conversation_id}",
+    operation_id="deleteConversation",
+    summary="Delete a conversation",
+    response_class=JsonResponse,
+)
+async def delete_conversation(conversation_id: str, call: WriteCall) -> JsonResponse:
+    """Delete a conversation with its parts; answers `conversation_deleted`."""
+    deleted = lifecycle.delete(
+        call.session, workspace_id=call.workspace_id, now=call.now, conversation_id=conversation_id
+    )
+    return JsonResponse(schemas.deleted(deleted))
+
+
+@router.post(
+    "/conversations/{conversation_id}/tags",
+    operation_id="attachTagToConversation",
+    summary="Add tag to a conversation",
+    response_class=JsonResponse,
+)
+async def attach_tag(conversation_id: str, request: Request, call: WriteCall) -> JsonResponse:
+    """Tag a conversation; answers the tag with `applied_at` and `applied_by`."""
+    body = await json_body(request)
+    tag_id = body.identifier("id", required=True)
+    admin_id = body.identifier("admin_id", required=True)
+    assert tag_id is not None and admin_id is not None
+    change = lifecycle.attach_tag(
+        call.session,
+        workspace_id=call.workspace_id,
+        now=call.now,
+        conversation_id=conversation_id,
+        tag_id=tag_id,
+        admin_id=admin_id,
+    )
+    return JsonResponse(schemas.applied_tag(change.tag, change.applied_at, change.applied_by_id))
+
+
+@router.delete(
+    "/conversations/{conversation_id}/tags/{tag_id}",
+    operation_id="detachTagFromConversation",
+    summary="Remove tag from a conversation",
+    response_class=JsonResponse,
+)
+async def detach_tag(
+    conversation_id: str, tag_id: str, request: Request, call: WriteCall
+) -> JsonResponse:
+    """Untag a conversation; answers the tag that was removed."""
+    body = await json_body(request)
+    admin_id = body.identifier("admin_id", required=True)
+    assert admin_id is not None
+    change = lifecycle.detach_tag(
+        call.session,
+        workspace_id=call.workspace_id,
+        now=call.now,
+        conversation_id=conversation_id,
+        tag_id=tag_id,
+        admin_id=admin_id,
+    )
+    return JsonResponse(schemas.applied_tag(change.tag, change.applied_at, change.applied_by_id))
+
+
+@router.post(
+    "/conversations/{conversation_id}/customers",
+    operation_id="attachContactToConversation",
+    summary="Attach a contact to a conversation",
+    response_class=JsonResponse,
+)
+async def attach_contact(
+    conversation_id: str, request: Request, call: WriteCall
+) -> JsonResponse:
+    """Add a contact as a participant of the conversation."""
+    body = await json_body(request)
+    admin_id = body.identifier("admin_id", required=True)
+    customer = body.obj("customer", required=True)
+    assert admin_id is not None and customer is not None
+    contact = _contact_ref(customer)
+    if contact is None:
+        raise ParameterNotFound(
+            "customer needs one of intercom_user_id, user_id or email", field="customer"
+        )
+    row = lifecycle.attach_contact(
+        call.session,
+        workspace_id=call.workspace_id,
+        now=call.now,
+        conversation_id=conversation_id,
+        admin_id=admin_id,
+        contact=contact,
+    )
+    return _render(call, row.id)
+
+
+@router.delete(
+    "/conversations/{conversation_id}/customers/{contact_id}",
+    operation_id="detachContactFromConversation",
+    summary="Detach a contact from a conversation",
+    response_class=JsonResponse,
+)
+async def detach_contact(
+    conversation_id: str, contact_id: str, request: Request, call: WriteCall
+) -> JsonResponse:
+    """Remove a participant (never the last one)."""
+    body = await json_body(request)
+    admin_id = body.identifier("admin_id", required=True)
+    assert admin_id is not None
+    row = lifecycle.detach_contact(
+        call.session,
+        workspace_id=call.workspace_id,
+        now=call.now,
+        conversation_id=conversation_id,
+        admin_id=admin_id,
+        contact_id=contact_id,
+    )
+    return _render(call, row.id)

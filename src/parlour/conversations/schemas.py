@@ -11,7 +11,7 @@ from typing import Any
 from parlour.conversations.repository import Related
 from parlour.conversations.sla import effective_status
 from parlour.core.text import html_to_text
-from parlour.db.models import Admin, Contact, Conversation, ConversationPart
+from parlour.db.models import Admin, Contact, Conversation, ConversationPart, Tag
 
 CONTACT_TYPES = ("user", "lead", "contact")
 
@@ -203,3 +203,36 @@ def conversation_list(
         "total_count": total_count,
         "pages": pages,
     }
+
+
+def message(row: Conversation) -> dict[str, Any]:
+    """The `message` Intercom answers `POST /conversations` with."""
+    out: dict[str, Any] = {
+        "type": "user_message",
+        "id": row.source_id,
+        "created_at": row.created_at,
+        "body": row.source_body,
+        "message_type": "inapp",
+        "conversation_id": str(row.id),
+    }
+    if row.source_subject:
+        out["subject"] = row.source_subject
+    return out
+
+
+def applied_tag(tag: Tag, applied_at: int, applied_by_id: int | None) -> dict[str, Any]:
+    """A `tag` as a tagging operation returns it: with `applied_at` and `applied_by`."""
+    return {
+        "type": "tag",
+        "id": str(tag.id),
+        "name": tag.name,
+        "applied_at": applied_at,
+        "applied_by": None
+        if applied_by_id is None
+        else {"type": "admin", "id": str(applied_by_id)},
+    }
+
+
+def deleted(conversation_id: int) -> dict[str, Any]:
+    """`conversation_deleted`."""
+    return {"id": str(conversation_id), "object": "conversation", "deleted": True}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from parlour.conversations import repository
 from parlour.conversations.repository import CountCache, ListFilter, Related
-from parlour.conversations.state import derive_state
+from parlour.conversations.state import DerivedState, derive_state
 from parlour.conversations.statistics import compute_statistics
 from parlour.conversations.timeline import Part, Source
 from parlour.core.cursor import Cursor, CursorCodec
@@ -220,10 +220,15 @@ def refresh_derived(row: Conversation, part_rows: list[ConversationPart], now: i
     """Recompute every derived column of `row` from its stored timeline.
 
     The only writer of those columns: whatever changes a conversation's timeline calls this
-    in the same transaction, so the list indexes always agree with the parts.
+    (or `apply_derived`) in the same transaction, so the list indexes always agree with
+    the parts.
     """
+    apply_derived(row, [timeline_part(p) for p in part_rows], now)
+
+
+def apply_derived(row: Conversation, timeline: list[Part], now: int) -> DerivedState:
+    """Set `row`'s derived columns from its whole timeline; returns the derived state."""
     source = timeline_source(row)
-    timeline = [timeline_part(p) for p in part_rows]
     derived = derive_state(source, timeline)
     row.state = derived.state
     row.open = derived.open
@@ -234,7 +239,8 @@ def refresh_derived(row: Conversation, part_rows: list[ConversationPart], now: i
     row.teammate_ids = list(derived.teammate_ids)
     row.first_contact_reply_at = derived.first_contact_reply_at
     row.statistics = compute_statistics(source, timeline, now).to_dict()
-    row.part_count = len(part_rows)
+    row.part_count = len(timeline)
+    return derived
 
 
 def _int_or_none(value: str | None) -> int | None:

@@ -1,0 +1,660 @@
+"""Conversation writes: create, reply, manage, tag, participants, update, delete, redact.
+
+Each command runs inside the request's one write transaction (the router's `WriteCall`
+owns it), locks the conversation row first so writers to one conversation queue, appends
+at most one part at position `part_count`, recomputes every derived column from the
+whole timeline (`service.apply_derived`) and bumps the workspace's data version so cached
+counts are never stale. A command that raises has written nothing the caller will keep:
+the transaction is rolled back.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import mimetypes
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlalchemy.orm import Session
+
+from parlour.conversations import repository
+from parlour.conversations.service import apply_derived, timeline_part
+from parlour.conversations.timeline import (
+    ASSIGNMENT,
+    CLOSE,
+    COMMENT,
+    NOTE,
+    OPEN,
+    QUICK_REPLY,
+    SNOOZED,
+)
+from parlour.core.ids import is_contact_id, parse_numeric_id
+from parlour.db.models import (
+    Contact,
+    Conversation,
+    ConversationContact,
+    ConversationPart,
+    ConversationTag,
+    Tag,
+)
+from parlour.errors import AdminNotFound, ApiError, NotFound, ParameterInvalid
+from parlour.workspaces import repository as workspace_repo
+
+# Intercom ids for sources live in a range of their own (see demo.generator).
+SOURCE_ID_OFFSET = 400_000_000
+# A client-supplied created_at may run this far ahead of our clock (skew), no further.
+CLOCK_SKEW = 300
+
+
+class UserNotFound(NotFound):
+    """404 `not_found` "User Not Found": no such contact in this workspace."""
+
+    default_message = "User Not Found"
+
+
+class TagNotFound(NotFound):
+    """404 `tag_not_found`."""
+
+    code = "tag_not_found"
+    default_message = "Tag not found"
+
+
+class PartNotFound(NotFound):
+    """404 `conversation_part_or_message_not_found` (redaction)."""
+
+    code = "conversation_part_or_message_not_found"
+    default_message = "Conversation part or message not found"
+
+
+class LastCustomer(ApiError):
+    """422 `parameter_invalid`: a conversation keeps at least one contact."""
+
+    status = 422
+    code = "parameter_invalid"
+    default_message = "Removing the last customer is not allowed"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRef:
+    """How a request names a contact: Intercom id, external id (`user_id`) or email."""
+
+    intercom_user_id: str | None = None
+    user_id: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """An attachment as given: a URL, or inline base64 data with a name and type."""
+
+    url: str | None = None
+    name: str | None = None
+    content_type: str | None = None
+    data: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A reply: by an admin (`admin_id`) or a contact (`contact`)."""
+
+    message_type: str
+    body: str | None
+    admin_id: str | None = None
+    contact: ContactRef | None = None
+    created_at: int | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A `POST /conversations/{id}/parts` action."""
+
+    message_type: str
+    admin_id: str
+    body: str | None = None
+    snoozed_until: int | None = None
+    assignee_type: str | None = None
+    assignee_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """`PUT /conversations/{id}`: only the fields present are changed."""
+
+    read: bool | None = None
+    title: str | None = None
+    title_given: bool = False
+    custom_attributes: dict[str, Any] | None = None
+    company_id: str | None = None
+    company_given: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TagChange:
+    """The tag a tag endpoint applied or removed, and when and by whom it was applied."""
+
+    tag: Tag
+    applied_at: int
+    applied_by_id: int | None
+
+
+def html_body(text: str) -> str:
+    """Intercom stores bodies as HTML: plain text becomes one escaped paragraph."""
+    stripped = text.strip()
+    if stripped.startswith("<") and stripped.endswith(">"):
+        return text
+    return "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n") if line) or ""
+
+
+def _attachment_rows(attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:
+    rows = []
+    for item in attachments:
+        if item.url is not None:
+            name = posixpath.basename(urlparse(item.url).path) or "attachment"
+            guessed = mimetypes.guess_type(name)[0]
+            rows.append(
+                {
+                    "type": "upload",
+                    "name": name,
+                    "url": item.url,
+                    "content_type": guessed or "application/octet-stream",
+                    "filesize": 0,
+                    "width": None,
+                    "height": None,
+                }
+            )
+            continue
+        try:
+            size = len(base64.b64decode(item.data or "", validate=True))
+        except (binascii.Error, ValueError):
+            raise ParameterInvalid(
+                "attachment_files data must be base64", field="attachment_files"
+            ) from None
+        content_type = item.content_type or "application/octet-stream"
+        rows.append(
+            {
+                "type": "upload",
+                "name": item.name or "attachment",
+                # Parlour hosts no files: inline data travels as a data: URL.
+                "url": f"data:{content_type};base64,{item.data}",
+                "content_type": content_type,
+                "filesize": size,
+                "width": None,
+                "height": None,
+            }
+        )
+    return rows
+
+
+def _conversation(session: Session, workspace_id: int, raw_id: str) -> Conversation:
+    numeric = parse_numeric_id(raw_id)
+    row = repository.lock(session, workspace_id, numeric) if numeric is not None else None
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def _admin_id(session: Session, workspace_id: int, raw: str) -> int:
+    numeric = parse_numeric_id(raw)
+    if numeric is None or repository.get_admin(session, workspace_id, numeric) is None:
+        raise AdminNotFound(field="admin_id")
+    return numeric
+
+
+def _contact(session: Session, workspace_id: int, ref: ContactRef) -> Contact:
+    if ref.intercom_user_id is not None and not is_contact_id(ref.intercom_user_id):
+        raise UserNotFound()
+    contact = repository.find_contact(
+        session,
+        workspace_id,
+        contact_id=ref.intercom_user_id,
+        external_id=ref.user_id,
+        email=ref.email,
+    )
+    if contact is None:
+        raise UserNotFound()
+    return contact
+
+
+def _at(given: int | None, now: int, last_at: int) -> int:
+    """When a new part happens: now, or a client's created_at that keeps the timeline ordered."""
+    if given is None:
+        return max(now, last_at)
+    if given > now + CLOCK_SKEW:
+        raise ParameterInvalid("created_at must not be in the future", field="created_at")
+    if given < last_at:
+        raise ParameterInvalid(
+            "created_at must not be before the conversation's latest part", field="created_at"
+        )
+    return given
+
+
+def _last_at(row: Conversation, timeline: list[Any]) -> int:
+    return timeline[-1].created_at if timeline else row.created_at
+
+
+def _append(
+    session: Session,
+    row: Conversation,
+    now: int,
+    *,
+    part_type: str,
+    author_type: str,
+    author_id: str,
+    at: int | None = None,
+    body: str | None = None,
+    assigned_to_type: str | None = None,
+    assigned_to_id: str | None = None,
+    snoozed_until: int | None = None,
+    attachments: list[dict[str, Any]] | None = None,
+) -> ConversationPart:
+    """Add one part at the end of the timeline and re-derive the conversation."""
+    timeline = repository.timeline(session, row.workspace_id, row.id)
+    when = _at(at, now, _last_at(row, timeline))
+    part = ConversationPart(
+        workspace_id=row.workspace_id,
+        conversation_id=row.id,
+        position=len(timeline),
+        part_type=part_type,
+        body=body,
+        created_at=when,
+        updated_at=when,
+        notified_at=when,
+        author_type=author_type,
+        author_id=author_id,
+        assigned_to_type=assigned_to_type,
+        assigned_to_id=assigned_to_id,
+        snoozed_until=snoozed_until,
+        state=row.state,
+        attachments=attachments or [],
+        external_id=None,
+        redacted=False,
+    )
+    timeline.append(timeline_part(part))
+    derived = apply_derived(row, timeline, now)
+    part.state = derived.state
+    row.updated_at = max(row.updated_at, when)
+    session.add(part)
+    _changed(session, row, now, touch=False)
+    return part
+
+
+def _changed(session: Session, row: Conversation, now: int, *, touch: bool = True) -> None:
+    """Record a change: updated_at moves (for non-part changes) and counts are invalidated."""
+    if touch:
+        row.updated_at = max(row.updated_at, now)
+    workspace_repo.bump_data_version(session, row.workspace_id)
+    session.flush()
+
+
+def create_conversation(
+    session: Session,
+    *,
+    workspace_id: int,
+    now: int,
+    from_type: str,
+    from_id: str,
+    body: str,
+    subject: str | None,
+    attachments: tuple[Attachment, ...],
+    created_at: int | None,
+) -> Conversation:
+    """A contact starts a conversation (Intercom's `POST /conversations`)."""
+    if not is_contact_id(from_id):
+        raise UserNotFound()
+    contact = _contact(session, workspace_id, ContactRef(intercom_user_id=from_id))
+    if from_type in ("user", "lead") and contact.role != from_type:
+        raise UserNotFound(f"No {from_type} with id {from_id}")
+    if created_at is not None and created_at > now + CLOCK_SKEW:
+        raise ParameterInvalid("created_at must not be in the future", field="created_at")
+    at = now if created_at is None else created_at
+    row = Conversation(
+        workspace_id=workspace_id,
+        created_at=at,
+        updated_at=at,
+        title=None,
+        read=False,
+        priority="not_priority",
+        company_id=None,
+        custom_attributes={},
+        source_id="0",
+        source_type="conversation",
+        source_delivered_as="customer_initiated",
+        source_subject=subject or "",
+        source_body=html_body(body),
+        source_author_type=contact.role,
+        source_author_id=contact.id,
+        source_url=None,
+        source_attachments=_attachment_rows(attachments),
+        source_redacted=False,
+        state="open",
+        open=True,
+        teammate_ids=[],
+        statistics={},
+        part_count=0,
+    )
+    session.add(row)
+    session.flush()
+    row.source_id = str(SOURCE_ID_OFFSET + row.id)
+    apply_derived(row, [], now)
+    session.add(
+        ConversationContact(
+            conversation_id=row.id, contact_id=contact.id, workspace_id=workspace_id, added_at=at
+        )
+    )
+    contact.last_replied_at = max(contact.last_replied_at or 0, at)
+    _changed(session, row, now, touch=False)
+    return row
+
+
+def reply(
+    session: Session, *, workspace_id: int, now: int, conversation_id: str, message: Reply
+) -> Conversation:
+    """An admin comment, note or quick reply, or a contact's comment."""
+    if message.contact is not None:
+        contact = _contact(session, workspace_id, message.contact)
+        if conversation_id == "last":
+            latest = repository.latest_conversation_of(session, workspace_id, contact.id)
+            if latest is None:
+                raise NotFound()
+            conversation_id = str(latest)
+        row = _conversation(session, workspace_id, conversation_id)
+        linked = {p.contact_id for p in repository.participants(session, workspace_id, row.id)}
+        if contact.id not in linked:
+            raise ParameterInvalid(
+                "The contact is not a participant in this conversation", field="intercom_user_id"
+            )
+        part = _append(
+            session,
+            row,
+            now,
+            part_type=COMMENT,
+            author_type=contact.role,
+            author_id=contact.id,
+            at=message.created_at,
+            body=html_body(message.body or ""),
+            attachments=_attachment_rows(message.attachments),
+        )
+        contact.last_replied_at = max(contact.last_replied_at or 0, part.created_at)
+        return row
+
+    if conversation_id == "last":
+        raise ParameterInvalid(
+            "last can only be used when replying as a contact", field="conversation_id"
+        )
+    assert message.admin_id is not None
+    row = _conversation(session, workspace_id, conversation_id)
+    admin_id = _admin_id(session, workspace_id, message.admin_id)
+    body = None if message.body is None else html_body(message.body)
+    part = _append(
+        session,
+        row,
+        now,
+        part_type={"comment": COMMENT, "note": NOTE, "quick_reply": QUICK_REPLY}[
+            message.message_type
+        ],
+        author_type="admin",
+        author_id=str(admin_id),
+        at=message.created_at,
+        body=body,
+        attachments=_attachment_rows(message.attachments),
+    )
+    if message.message_type != "note":
+        for link in repository.participants(session, workspace_id, row.id):
+            person = session.get(Contact, link.contact_id)
+            if person is not None:
+                person.last_contacted_at = max(person.last_contacted_at or 0, part.created_at)
+    return row
+
+
+def manage(
+    session: Session, *, workspace_id: int, now: int, conversation_id: str, action: Action
+) -> Conversation:
+    """Close, snooze, open or assign (Intercom's `POST /conversations/{id}/parts`)."""
+    row = _conversation(session, workspace_id, conversation_id)
+    admin = str(_admin_id(session, workspace_id, action.admin_id))
+    kind = action.message_type
+    body = None if action.body is None else html_body(action.body)
+    if kind == "close":
+        if row.state != "closed":
+            _append(session, row, now, part_type=CLOSE, author_type="admin", author_id=admin,
+                    body=body)
+    elif kind == "open":
+        if row.state != "open":
+            _append(session, row, now, part_type=OPEN, author_type="admin", author_id=admin)
+    elif kind == "snoozed":
+        assert action.snoozed_until is not None
+        if action.snoozed_until <= now:
+            raise ParameterInvalid("snoozed_until must be in the future", field="snoozed_until")
+        _append(
+            session,
+            row,
+            now,
+            part_type=SNOOZED,
+            author_type="admin",
+            author_id=admin,
+            snoozed_until=action.snoozed_until,
+        )
+    elif kind == "assignment":
+        assert action.assignee_type is not None and action.assignee_id is not None
+        target = _assignee(session, workspace_id, action.assignee_type, action.assignee_id)
+        _append(
+            session,
+            row,
+            now,
+            part_type=ASSIGNMENT,
+            author_type="admin",
+            author_id=admin,
+            body=body,
+            assigned_to_type=action.assignee_type,
+            assigned_to_id=target,
+        )
+    else:  # the router only lets the four message types through
+        raise ParameterInvalid("message_type is not supported", field="message_type")
+    return row
+
+
+def _assignee(session: Session, workspace_id: int, kind: str, raw: str) -> str:
+    """The id to assign to ("0" unassigns), checked against this workspace."""
+    numeric = parse_numeric_id(raw) if raw != "0" else 0
+    if numeric == 0:
+        return "0"
+    if kind == "admin":
+        if numeric is None or repository.get_admin(session, workspace_id, numeric) is None:
+            raise AdminNotFound(field="assignee_id")
+    elif numeric is None or repository.get_team(session, workspace_id, numeric) is None:
+        raise NotFound("Team not found", field="assignee_id")
+    return str(numeric)
+
+
+def update(
+    session: Session, *, workspace_id: int, now: int, conversation_id: str, change: Update
+) -> Conversation:
+    """Mark read, retitle, set custom attributes or the company (`PUT`)."""
+    row = _conversation(session, workspace_id, conversation_id)
+    changed = False
+    if change.read is not None and change.read != row.read:
+        row.read = change.read
+        changed = True
+    if change.title_given and change.title != row.title:
+        row.title = change.title
+        changed = True
+    if change.custom_attributes:
+        merged = dict(row.custom_attributes or {})
+        for key, value in change.custom_attributes.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        if merged != row.custom_attributes:
+            row.custom_attributes = merged
+            changed = True
+    if change.company_given and change.company_id != row.company_id:
+        row.company_id = change.company_id
+        changed = True
+    if changed:
+        _changed(session, row, now)
+    return row
+
+
+def delete(session: Session, *, workspace_id: int, now: int, conversation_id: str) -> int:
+    """Delete a conversation and everything in it; returns its id."""
+    row = _conversation(session, workspace_id, conversation_id)
+    deleted = row.id
+    repository.delete_conversation(session, workspace_id, deleted)
+    workspace_repo.bump_data_version(session, workspace_id)
+    session.flush()
+    return deleted
+
+
+def attach_tag(
+    session: Session,
+    *,
+    workspace_id: int,
+    now: int,
+    conversation_id: str,
+    tag_id: str,
+    admin_id: str,
+) -> TagChange:
+    """Tag a conversation (applying a tag twice keeps the first application)."""
+    row = _conversation_for_tags(session, workspace_id, conversation_id)
+    admin = _admin_id(session, workspace_id, admin_id)
+    tag = _tag(session, workspace_id, tag_id)
+    link = repository.tag_link(session, workspace_id, row.id, tag.id)
+    if link is None:
+        link = ConversationTag(
+            conversation_id=row.id,
+            tag_id=tag.id,
+            workspace_id=workspace_id,
+            applied_at=now,
+            applied_by_id=admin,
+        )
+        session.add(link)
+        _changed(session, row, now)
+    return TagChange(tag=tag, applied_at=link.applied_at, applied_by_id=link.applied_by_id)
+
+
+def detach_tag(
+    session: Session,
+    *,
+    workspace_id: int,
+    now: int,
+    conversation_id: str,
+    tag_id: str,
+    admin_id: str,
+) -> TagChange:
+    """Remove a tag from a conversation."""
+    row = _conversation_for_tags(session, workspace_id, conversation_id)
+    _admin_id(session, workspace_id, admin_id)
+    tag = _tag(session, workspace_id, tag_id)
+    link = repository.tag_link(session, workspace_id, row.id, tag.id)
+    if link is None:
+        raise TagNotFound()
+    change = TagChange(tag=tag, applied_at=link.applied_at, applied_by_id=link.applied_by_id)
+    session.delete(link)
+    _changed(session, row, now)
+    return change
+
+
+def _conversation_for_tags(session: Session, workspace_id: int, raw: str) -> Conversation:
+    try:
+        return _conversation(session, workspace_id, raw)
+    except NotFound:
+        raise NotFound("Conversation not found") from None
+
+
+def _tag(session: Session, workspace_id: int, raw: str) -> Tag:
+    numeric = parse_numeric_id(raw)
+    tag = repository.get_tag(session, workspace_id, numeric) if numeric is not None else None
+    if tag is None:
+        raise TagNotFound()
+    return tag
+
+
+def attach_contact(
+    session: Session,
+    *,
+    workspace_id: int,
+    now: int,
+    conversation_id: str,
+    admin_id: str,
+    contact: ContactRef,
+) -> Conversation:
+    """Add a contact as a participant (adding one twice changes nothing)."""
+    row = _conversation(session, workspace_id, conversation_id)
+    _admin_id(session, workspace_id, admin_id)
+    person = _contact(session, workspace_id, contact)
+    linked = {p.contact_id for p in repository.participants(session, workspace_id, row.id)}
+    if person.id not in linked:
+        session.add(
+            ConversationContact(
+                conversation_id=row.id, contact_id=person.id, workspace_id=workspace_id,
+                added_at=now,
+            )
+        )
+        _changed(session, row, now)
+    return row
+
+
+def detach_contact(
+    session: Session,
+    *,
+    workspace_id: int,
+    now: int,
+    conversation_id: str,
+    admin_id: str,
+    contact_id: str,
+) -> Conversation:
+    """Remove a participant; the last one stays (422)."""
+    row = _conversation(session, workspace_id, conversation_id)
+    _admin_id(session, workspace_id, admin_id)
+    links = repository.participants(session, workspace_id, row.id)
+    link = next((p for p in links if p.contact_id == contact_id), None)
+    if link is None:
+        raise UserNotFound()
+    if len(links) == 1:
+        raise LastCustomer()
+    session.delete(link)
+    _changed(session, row, now)
+    return row
+
+
+def redact(
+    session: Session,
+    *,
+    workspace_id: int,
+    now: int,
+    conversation_id: str,
+    part_id: str | None,
+    source_id: str | None,
+) -> Conversation:
+    """Blank a part's or the source's body and attachments, marking it redacted."""
+    try:
+        row = _conversation(session, workspace_id, conversation_id)
+    except NotFound:
+        raise PartNotFound() from None
+    if source_id is not None:
+        if source_id != row.source_id:
+            raise PartNotFound()
+        row.source_body = ""
+        row.source_attachments = []
+        row.source_redacted = True
+    else:
+        numeric = parse_numeric_id(part_id or "")
+        part = (
+            repository.get_part(session, workspace_id, row.id, numeric)
+            if numeric is not None
+            else None
+        )
+        if part is None:
+            raise PartNotFound()
+        part.body = ""
+        part.attachments = []
+        part.redacted = True
+        part.updated_at = max(part.updated_at, now)
+    _changed(session, row, now)
+    return row
