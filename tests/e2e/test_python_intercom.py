@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,27 +11,11 @@ from intercom import Intercom
 
 from parlour.db.session import Database
 from tests.conftest import TEST_NOW
+from tests.e2e.server import parlour, running_server
 from tests.factories import Workspace, make_workspace
 
 pytestmark = pytest.mark.e2e
 SEEDED = 45
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _parlour(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "parlour", *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -46,40 +25,9 @@ def server(
     """`parlour serve` on a free port with a seeded workspace; yields (base URL, workspace)."""
     ws = make_workspace(db, now=TEST_NOW, name="E2E")
     env = {**os.environ, "PARLOUR_DATABASE_URL": database_url}
-    _parlour("seed", "--workspace", ws.app_id, "--count", str(SEEDED), "--seed", "7", env=env)
-    port = _free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with Path(log).open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "parlour",
-                "serve",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/me", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"parlour serve did not start:\n{log.read_text()}")
-                time.sleep(0.2)
+    parlour("seed", "--workspace", ws.app_id, "--count", str(SEEDED), "--seed", "7", env=env)
+    with running_server(database_url, tmp_path_factory.mktemp("serve")) as base:
         yield base, ws
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture

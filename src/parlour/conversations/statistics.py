@@ -82,6 +82,8 @@ def compute_statistics(source: Source, parts: Sequence[Part], now: int) -> Stati
     first_admin_reply = last_admin_reply = None
     last_assignment_reply: int | None = None
     first_close = last_close = None
+    early_first_close: int | None = None
+    early_last_close: int | None = None
     last_closed_by: str | None = None
     reopens = 0
     reply_waits: list[int] = []
@@ -94,6 +96,9 @@ def compute_statistics(source: Source, parts: Sequence[Part], now: int) -> Stati
         kind = part.part_type
         after_first_contact = first_contact is not None and at >= first_contact
         if kind in REPLY_TYPES and is_contact(part.author_type):
+            # Intercom counts reopens after first_contact_reply_at: a contact's first
+            # answer to an outbound message opens the conversation, it does not reopen it.
+            replied_before = first_contact is not None
             if first_contact is None:
                 first_contact = at
                 start = at
@@ -103,7 +108,8 @@ def compute_statistics(source: Source, parts: Sequence[Part], now: int) -> Stati
                 waiting = at
             if closed:
                 closed = False
-                reopens += 1
+                if replied_before:
+                    reopens += 1
         elif kind in REPLY_TYPES and is_teammate(part.author_type):
             last_admin_reply = at
             if after_first_contact and first_admin_reply is None:
@@ -123,12 +129,20 @@ def compute_statistics(source: Source, parts: Sequence[Part], now: int) -> Stati
             if first_admin_reply is None:
                 assignment_before_reply = at
         if kind == CLOSE:
-            if first_contact is None or after_first_contact:
+            # Closes count from the first contact reply. Until a contact has written,
+            # an outbound message's closes are measured from the source instead; the
+            # first contact reply discards them (Intercom: "first close after
+            # first_contact_reply_at").
+            if after_first_contact:
                 if first_close is None:
                     first_close = at
                 last_close = at
-                if part.author_type == "admin":
-                    last_closed_by = part.author_id
+            elif first_contact is None:
+                if early_first_close is None:
+                    early_first_close = at
+                early_last_close = at
+            if part.author_type == "admin":
+                last_closed_by = part.author_id
             closed = True
             waiting = None
         elif kind in (OPEN, ASSIGN_AND_REOPEN) and closed:
@@ -136,6 +150,8 @@ def compute_statistics(source: Source, parts: Sequence[Part], now: int) -> Stati
             if after_first_contact:
                 reopens += 1
 
+    if first_contact is None:
+        first_close, last_close = early_first_close, early_last_close
     handling = None
     if first_assignment is not None and last_close is not None and last_close > first_assignment:
         handling = last_close - first_assignment
