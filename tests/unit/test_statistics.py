@@ -270,6 +270,8 @@ def test_close_before_first_contact_message_is_not_first_close() -> None:
     """`first_close_at` is the first close after `first_contact_reply_at`, per Intercom."""
     stats = compute_statistics(OUTBOUND, [open_(10), close(20), contact(100)], NOW)
     assert (stats.first_close_at, stats.time_to_first_close) == (None, None)
+    # The closer goes with the close: no close counted, no closer either.
+    assert (stats.last_close_at, stats.last_closed_by_id) == (None, None)
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,7 @@ def compute_statistics(source: Source, parts: Sequence[Part], now: int) -> Stati
     first_close = last_close = None
     early_first_close: int | None = None
     early_last_close: int | None = None
+    early_closed_by: str | None = None
     last_closed_by: str | None = None
     reopens = 0
     reply_waits: list[int] = []
@@ -133,16 +134,17 @@ def compute_statistics(source: Source, parts: Sequence[Part], now: int) -> Stati
             # an outbound message's closes are measured from the source instead; the
             # first contact reply discards them (Intercom: "first close after
             # first_contact_reply_at").
+            closer = part.author_id if part.author_type == "admin" else None
             if after_first_contact:
                 if first_close is None:
                     first_close = at
                 last_close = at
+                last_closed_by = closer or last_closed_by
             elif first_contact is None:
                 if early_first_close is None:
                     early_first_close = at
                 early_last_close = at
-            if part.author_type == "admin":
-                last_closed_by = part.author_id
+                early_closed_by = closer or early_closed_by
             closed = True
             waiting = None
         elif kind in (OPEN, ASSIGN_AND_REOPEN) and closed:
@@ -152,6 +154,7 @@ def compute_statistics(source: Source, parts: Sequence[Part], now: int) -> Stati
 
     if first_contact is None:
         first_close, last_close = early_first_close, early_last_close
+        last_closed_by = early_closed_by
     handling = None
     if first_assignment is not None and last_close is not None and last_close > first_assignment:
         handling = last_close - first_assignment
