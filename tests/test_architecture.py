@@ -14,6 +14,7 @@ RULE_MODULES = (
     "conversations/state.py",
     "conversations/statistics.py",
     "conversations/sla.py",
+    "conversations/routing.py",
 )
 
 

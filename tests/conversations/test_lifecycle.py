@@ -527,3 +527,27 @@ def test_writes_bump_counts_immediately(inbox: Inbox) -> None:
     inbox.part(cid, {"message_type": "close", "type": "admin", "admin_id": str(inbox.admin)})
     assert total(sort="waiting_since") == 0
     assert total(type="admin", admin_id="nobody", open="false") == 1
+
+
+def test_run_assignment_rules_balances_across_the_team(inbox: Inbox) -> None:
+    """With a team assigned, the rule assigns its least-loaded member; without, nothing."""
+    admin = str(inbox.admin)
+    loaded = inbox.start("first")
+    inbox.part(loaded, {"message_type": "assignment", "type": "admin", "admin_id": admin,
+                        "assignee_id": admin})
+    cid = inbox.start("second")
+    untouched = inbox.post(f"/conversations/{cid}/run_assignment_rules", None)
+    assert untouched["admin_assignee_id"] is None  # no team: no rule applies
+    inbox.part(cid, {"message_type": "assignment", "type": "team", "admin_id": admin,
+                     "assignee_id": str(inbox.team)})
+    routed = inbox.post(f"/conversations/{cid}/run_assignment_rules", None)
+    assert errors_against("conversation", routed) == []
+    assert routed["admin_assignee_id"] == inbox.other_admin  # Ada already holds one
+    last = routed["conversation_parts"]["conversation_parts"][-1]
+    assert last["part_type"] == "default_assignment"
+    assert last["author"]["type"] == "bot"
+    again = inbox.post(f"/conversations/{cid}/run_assignment_rules", None)
+    assert again["conversation_parts"]["total_count"] == routed["conversation_parts"][
+        "total_count"
+    ]
+    inbox.post("/conversations/999999999/run_assignment_rules", None, 404)

@@ -51,7 +51,7 @@ def world(
 
 
 def test_every_conversation_write_method(world: tuple[Intercom, Workspace, dict[str, str]]) -> None:
-    """create, reply (admin and contact), manage, tag, participants, update, redact, delete."""
+    """create, reply, manage, tag, participants, update, redact, assignment rules, delete."""
     client, _ws, ids = world
     message = client.conversations.create(
         from_=CreateConversationRequestFrom(type="user", id=ids["contact"]), body="Printer on fire"
@@ -140,6 +140,9 @@ def test_every_conversation_write_method(world: tuple[Intercom, Workspace, dict[
     )
     assert redacted.conversation_parts is not None
     assert (redacted.conversation_parts.conversation_parts or [])[0].redacted is True
+
+    ruled = client.conversations.run_assignment_rules(cid)  # no team: nothing to route
+    assert ruled.id == cid and ruled.admin_assignee_id == int(ids["admin"])
 
     deleted = client.conversations.delete_conversation(int(cid))
     assert deleted.deleted is True and deleted.id == cid

@@ -22,11 +22,14 @@ from urllib.parse import urlparse
 from sqlalchemy.orm import Session
 
 from parlour.conversations import repository
+from parlour.conversations.routing import Candidate, choose_assignee
 from parlour.conversations.service import apply_derived, timeline_part
 from parlour.conversations.timeline import (
     ASSIGNMENT,
+    ASSIGNMENT_TYPES,
     CLOSE,
     COMMENT,
+    DEFAULT_ASSIGNMENT,
     NOTE,
     OPEN,
     QUICK_REPLY,
@@ -657,4 +660,51 @@ def redact(
         part.redacted = True
         part.updated_at = max(part.updated_at, now)
     _changed(session, row, now)
+    return row
+
+
+def run_assignment_rules(
+    session: Session, *, workspace_id: int, now: int, conversation_id: str
+) -> Conversation:
+    """Assign the conversation to a member of its team by the team's rule (`routing`).
+
+    Adds a `default_assignment` part by the workspace's first admin acting as the rules'
+    bot; a conversation with no team, or a team with nobody available, is left as it is.
+    """
+    row = _conversation(session, workspace_id, conversation_id)
+    if row.team_assignee_id is None:
+        return row
+    team = repository.get_team(session, workspace_id, row.team_assignee_id)
+    if team is None:
+        return row
+    members = repository.team_candidates(session, workspace_id, team.id)
+    ids = [admin_id for admin_id, _away in members]
+    counts = repository.open_assigned_counts(session, workspace_id, ids)
+    if row.open and row.admin_assignee_id in counts:
+        # This conversation is not load on its current assignee: re-running the rules
+        # must not move it just because it counts against them.
+        counts[row.admin_assignee_id] -= 1
+    recent = repository.last_assigned_at(session, workspace_id, ids, sorted(ASSIGNMENT_TYPES))
+    chosen = choose_assignee(
+        team.distribution_method,
+        [
+            Candidate(admin_id=a, away=away, open_assigned=counts.get(a, 0),
+                      last_assigned_at=recent.get(a))
+            for a, away in members
+        ],
+        team.assignment_limit,
+    )
+    if chosen is None or chosen == row.admin_assignee_id:
+        return row
+    bot = workspace_repo.first_admin(session, workspace_id)
+    _append(
+        session,
+        row,
+        now,
+        part_type=DEFAULT_ASSIGNMENT,
+        author_type="bot",
+        author_id=str(bot.id if bot is not None else chosen),
+        assigned_to_type="admin",
+        assigned_to_id=str(chosen),
+    )
     return row

@@ -21,6 +21,7 @@ from parlour.db.models import (
     SlaPolicy,
     Tag,
     Team,
+    TeamMember,
 )
 
 SORT_COLUMNS = {
@@ -456,3 +457,51 @@ def delete_conversation(session: Session, workspace_id: int, conversation_id: in
             Conversation.id == conversation_id, Conversation.workspace_id == workspace_id
         )
     )
+
+
+def team_candidates(session: Session, workspace_id: int, team_id: int) -> list[tuple[int, bool]]:
+    """(admin id, away mode) of each member of a team, by id."""
+    rows = session.execute(
+        select(Admin.id, Admin.away_mode_enabled)
+        .join(TeamMember, TeamMember.admin_id == Admin.id)
+        .where(
+            TeamMember.team_id == team_id,
+            TeamMember.workspace_id == workspace_id,
+            Admin.workspace_id == workspace_id,
+        )
+        .order_by(Admin.id)
+    )
+    return [(int(admin_id), bool(away)) for admin_id, away in rows]
+
+
+def open_assigned_counts(
+    session: Session, workspace_id: int, admin_ids: Sequence[int]
+) -> dict[int, int]:
+    """How many open conversations each of these admins is assigned."""
+    rows = session.execute(
+        select(Conversation.admin_assignee_id, func.count())
+        .where(
+            Conversation.workspace_id == workspace_id,
+            Conversation.open.is_(True),
+            Conversation.admin_assignee_id.in_(admin_ids),
+        )
+        .group_by(Conversation.admin_assignee_id)
+    )
+    return {int(admin_id): int(n) for admin_id, n in rows}
+
+
+def last_assigned_at(
+    session: Session, workspace_id: int, admin_ids: Sequence[int], part_types: Sequence[str]
+) -> dict[int, int]:
+    """When each of these admins was last assigned a conversation."""
+    rows = session.execute(
+        select(ConversationPart.assigned_to_id, func.max(ConversationPart.created_at))
+        .where(
+            ConversationPart.workspace_id == workspace_id,
+            ConversationPart.part_type.in_(part_types),
+            ConversationPart.assigned_to_type == "admin",
+            ConversationPart.assigned_to_id.in_([str(a) for a in admin_ids]),
+        )
+        .group_by(ConversationPart.assigned_to_id)
+    )
+    return {int(admin_id): int(at) for admin_id, at in rows}

@@ -582,3 +582,17 @@ async def detach_contact(
         contact_id=contact_id,
     )
     return _render(call, row.id)
+
+
+@router.post(
+    "/conversations/{conversation_id}/run_assignment_rules",
+    operation_id="autoAssignConversation",
+    summary="Run assignment rules on a conversation",
+    response_class=JsonResponse,
+)
+async def run_assignment_rules(conversation_id: str, call: WriteCall) -> JsonResponse:
+    """Assign to a member of the conversation's team by the team's rule (see `routing`)."""
+    row = lifecycle.run_assignment_rules(
+        call.session, workspace_id=call.workspace_id, now=call.now, conversation_id=conversation_id
+    )
+    return _render(call, row.id)
