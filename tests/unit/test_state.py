@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from parlour.conversations.state import DerivedState, derive_state, snooze_expired
@@ -30,6 +30,7 @@ from parlour.conversations.timeline import (
     Source,
     is_contact,
 )
+from tests.unit.timelines import PROPERTY, timelines
 
 T = 1_000_000
 INBOUND = Source(
@@ -314,54 +315,6 @@ def test_snooze_expired(parts: list[Part], now: int, expected: bool) -> None:
 
 # --- properties -----------------------------------------------------------------------------
 
-PROPERTY = settings(max_examples=200, deadline=None, database=None)
-
-AUTHORS = {"admin": ["1", "2", "3"], "user": ["c1"], "lead": ["l1"], "bot": ["b1"]}
-TEAMMATE_KINDS = sorted(
-    {NOTE, OPEN, CLOSE, SNOOZED, TIMER_UNSNOOZE, UNSNOOZED, "custom_event"} | ASSIGNMENT_TYPES
-)
-
-
-@st.composite
-def sources(draw: st.DrawFn) -> Source:
-    """A source by any author type, `delivered_as` matching who wrote it."""
-    author = draw(st.sampled_from(sorted(AUTHORS)))
-    delivered = (
-        "customer_initiated"
-        if is_contact(author)
-        else draw(st.sampled_from(["admin_initiated", "automated", "campaigns_initiated"]))
-    )
-    return Source(
-        author_type=author,
-        author_id=draw(st.sampled_from(AUTHORS[author])),
-        created_at=draw(st.integers(1_000_000, 2_000_000)),
-        delivered_as=delivered,
-    )
-
-
-@st.composite
-def timelines(draw: st.DrawFn) -> tuple[Source, list[Part]]:
-    """A source and parts in non-decreasing time; contacts only write replies."""
-    source = draw(sources())
-    at = source.created_at
-    parts: list[Part] = []
-    for _ in range(draw(st.integers(0, 15))):
-        at += draw(st.integers(0, 5_000))
-        if draw(st.booleans()):
-            kind = draw(st.sampled_from(sorted(REPLY_TYPES)))
-            author = draw(st.sampled_from(sorted(AUTHORS)))
-        else:
-            kind = draw(st.sampled_from(TEAMMATE_KINDS))
-            author = draw(st.sampled_from(["admin", "bot"]))
-        to_type = to_id = None
-        if kind in ASSIGNMENT_TYPES:
-            to_type = draw(st.sampled_from(["admin", "team", None]))
-            to_id = draw(st.sampled_from(["0", "", None, "1", "2", "9"]))
-        until = at + draw(st.integers(1, 100_000)) if kind == SNOOZED else None
-        parts.append(
-            Part(kind, author, draw(st.sampled_from(AUTHORS[author])), at, to_type, to_id, until)
-        )
-    return source, parts
 
 
 def _expected_state(source: Source, parts: list[Part]) -> tuple[str, int | None]:
