@@ -68,3 +68,91 @@ def test_seed_loads_conversations(url: str) -> None:
     result = runner.invoke(app, ["seed", "--workspace", app_id, "-n", "50", "--database-url", url])
     assert result.exit_code == 0, result.output
     assert "Loaded 50 conversations" in result.output
+
+
+def _new_workspace(url: str) -> tuple[str, str]:
+    created = runner.invoke(app, ["workspaces", "create", "Team Co", "--database-url", url])
+    assert created.exit_code == 0, created.output
+    token = created.output.strip().splitlines()[-1]
+    app_id = runner.invoke(app, ["workspaces", "list", "--database-url", url]).output.split("\t")[0]
+    return app_id, token
+
+
+def test_help_lists_admins_and_teams() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert "admins" in result.output and "teams" in result.output
+    for group in ("admins", "teams"):
+        sub = runner.invoke(app, [group, "--help"])
+        assert sub.exit_code == 0 and "create" in sub.output and "list" in sub.output
+
+
+def test_admins_and_teams_create(url: str) -> None:
+    app_id, token = _new_workspace(url)
+    common = ["--workspace", app_id, "--database-url", url]
+    ciaran = runner.invoke(
+        app, ["admins", "create", "--name", "Ciaran Lee", "--email", "ciaran@example.com",
+              "--job-title", "Support", *common]
+    )
+    assert ciaran.exit_code == 0, ciaran.output
+    ciaran_id = ciaran.output.strip().splitlines()[-1]
+    sam = runner.invoke(
+        app, ["admins", "create", "--name", "Sam", "--email", "sam@example.com", *common]
+    )
+    sam_id = sam.output.strip().splitlines()[-1]
+    listed = runner.invoke(app, ["admins", "list", *common]).output.splitlines()
+    assert f"{ciaran_id}\tCiaran Lee\tciaran@example.com" in listed
+    team = runner.invoke(
+        app, ["teams", "create", "--name", "Billing", "--admin", ciaran_id, "--admin", sam_id,
+              "--admin", sam_id, "--distribution-method", "round_robin",
+              "--assignment-limit", "5", *common]
+    )
+    assert team.exit_code == 0, team.output
+    team_id = team.output.strip().splitlines()[-1]
+    empty = runner.invoke(app, ["teams", "create", "--name", "Empty", *common])
+    assert empty.exit_code == 0, empty.output
+    teams_listed = runner.invoke(app, ["teams", "list", *common]).output.splitlines()
+    assert teams_listed[0] == f"{team_id}\tBilling\t{ciaran_id},{sam_id}"
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(make_settings(url))) as client:
+        one = client.get(f"/admins/{ciaran_id}", headers=headers).json()
+        assert (one["name"], one["email"], one["job_title"]) == (
+            "Ciaran Lee", "ciaran@example.com", "Support"
+        )
+        assert one["team_ids"] == [int(team_id)]
+        teams = client.get("/teams", headers=headers).json()["teams"]
+        billing = next(t for t in teams if t["id"] == team_id)
+        assert billing["admin_ids"] == [int(ciaran_id), int(sam_id)]
+        assert billing["distribution_method"] == "round_robin"
+        assert billing["assignment_limit"] == 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["admins", "create", "--name", "Dup", "--email", "OWNER@example.com"], "already exists"),
+        (["admins", "create", "--name", " ", "--email", "x@example.com"], "name can't be blank"),
+        (["admins", "create", "--name", "X", "--email", "nope"], "not a valid email"),
+        (["teams", "create", "--name", "T", "--admin", "999999"], "Admin not found: 999999"),
+        (["teams", "create", "--name", "T", "--admin", str(2**64)], "Admin not found"),
+        (["teams", "create", "--name", "T", "--distribution-method", "random"], "round_robin"),
+        (["teams", "create", "--name", ""], "name must be"),
+    ],
+)
+def test_admins_and_teams_refuse_bad_input(url: str, args: list[str], message: str) -> None:
+    app_id, _ = _new_workspace(url)
+    result = runner.invoke(app, [*args, "--workspace", app_id, "--database-url", url])
+    assert result.exit_code == 1, result.output
+    assert message in " ".join(result.output.split())
+    listed = runner.invoke(app, ["teams", "list", "--workspace", app_id, "--database-url", url])
+    assert listed.output == ""
+
+
+def test_admins_and_teams_need_a_known_workspace(url: str) -> None:
+    for args in (
+        ["admins", "create", "--name", "A", "--email", "a@example.com"],
+        ["teams", "create", "--name", "T"],
+        ["admins", "list"],
+        ["teams", "list"],
+    ):
+        result = runner.invoke(app, [*args, "--workspace", "nope", "--database-url", url])
+        assert result.exit_code == 1 and "No workspace" in result.output

@@ -1,4 +1,4 @@
-"""The `parlour` command: serve, db upgrade, workspaces, tokens, seed."""
+"""The `parlour` command: serve, db upgrade, workspaces, tokens, admins, teams, seed."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from parlour.admins import service as admins
 from parlour.config import Settings
 from parlour.core.clock import system_clock
 from parlour.db.migrate import upgrade
 from parlour.db.session import Database
+from parlour.errors import ApiError
+from parlour.teams import service as teams
 from parlour.workspaces import repository as workspace_repo
 from parlour.workspaces import service as workspaces
 
@@ -28,7 +31,11 @@ workspaces_app = typer.Typer(help="Workspaces (Intercom's apps).", no_args_is_he
 tokens_app = typer.Typer(help="Access tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(workspaces_app, name="workspaces")
+admins_app = typer.Typer(help="Admins (teammates).", no_args_is_help=True)
+teams_app = typer.Typer(help="Teams of admins.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(admins_app, name="admins")
+app.add_typer(teams_app, name="teams")
 
 console = Console()
 DatabaseUrl = Annotated[
@@ -160,6 +167,101 @@ def tokens_revoke(
         console.print(f"[red]No active token {token_id}[/red]")
         raise typer.Exit(1)
     console.print(f"Token {token_id} revoked.")
+
+
+@admins_app.command("create")
+def admins_create(
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    name: Annotated[str, typer.Option(help="The admin's name")],
+    email: Annotated[str, typer.Option(help="The admin's email (unique in the workspace)")],
+    job_title: Annotated[str, typer.Option(help="Job title")] = "",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Add a teammate to a workspace and print its id."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.write_session() as session:
+        try:
+            view = admins.create_admin(
+                session,
+                workspace_id=workspace_id,
+                now=system_clock(),
+                name=name,
+                email=email,
+                job_title=job_title,
+            )
+        except ApiError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
+        session.commit()
+        admin_id = view.admin.id
+    console.print(f"Admin [bold]{view.admin.name}[/bold] <{view.admin.email}> created.")
+    typer.echo(admin_id)
+
+
+@admins_app.command("list")
+def admins_list(
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List a workspace's admins: id, name, email."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.read_session() as session:
+        for view in admins.list_admins(session, workspace_id):
+            typer.echo(f"{view.admin.id}\t{view.admin.name}\t{view.admin.email}")
+
+
+@teams_app.command("create")
+def teams_create(
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    name: Annotated[str, typer.Option(help="The team's name")],
+    admin: Annotated[
+        list[int] | None, typer.Option("--admin", help="A member's admin id (repeatable)")
+    ] = None,
+    distribution_method: Annotated[
+        str | None, typer.Option(help="balanced (default) or round_robin")
+    ] = None,
+    assignment_limit: Annotated[
+        int | None, typer.Option(min=1, help="Open conversations per member")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a team of existing admins and print its id."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.write_session() as session:
+        try:
+            view = teams.create_team(
+                session,
+                workspace_id=workspace_id,
+                now=system_clock(),
+                name=name,
+                admin_ids=list(admin or []),
+                distribution_method=distribution_method,
+                assignment_limit=assignment_limit,
+            )
+        except ApiError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
+        session.commit()
+        team_id = view.team.id
+    console.print(f"Team [bold]{view.team.name}[/bold] created with {len(view.admin_ids)} admins.")
+    typer.echo(team_id)
+
+
+@teams_app.command("list")
+def teams_list(
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List a workspace's teams: id, name, member admin ids."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.read_session() as session:
+        for view in teams.list_teams(session, workspace_id):
+            members = ",".join(str(a) for a in view.admin_ids)
+            typer.echo(f"{view.team.id}\t{view.team.name}\t{members}")
 
 
 @app.command("seed")

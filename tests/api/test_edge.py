@@ -175,3 +175,13 @@ def test_nul_characters_are_refused_cleanly(
     response = client.get(path, params=params, headers=workspace.headers)
     assert response.status_code == status
     assert _only_error(response)["code"] == code
+
+
+@pytest.mark.parametrize("path", ["/conversations/0/", "/tags/1/", "/contacts/abc/"])
+def test_trailing_slash_on_served_path_is_404(
+    client: TestClient, workspace: Workspace, path: str
+) -> None:
+    """A served path with a trailing slash is no route (404), not a 501 'not implemented'."""
+    response = client.get(path, headers=workspace.headers)
+    assert response.status_code == 404
+    assert _only_error(response)["code"] == "not_found"

@@ -1,1 +1,1 @@
-"""Admins (teammates): `GET /me`, `GET /admins`, `GET /admins/{admin_id}`."""
+"""Admins (teammates): `GET /me`, `GET /admins`, `GET /admins/{admin_id}`; created by the CLI."""

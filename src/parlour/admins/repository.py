@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from parlour.db.models import Admin, TeamMember, Workspace
@@ -43,3 +43,22 @@ def team_ids_by_admin(
 def get_workspace(session: Session, workspace_id: int) -> Workspace | None:
     """The workspace itself (for `/me`'s `app`)."""
     return session.get(Workspace, workspace_id)
+
+
+def get_admin_by_email(session: Session, workspace_id: int, email: str) -> Admin | None:
+    """The workspace's admin with this email (exactly, or in another case)."""
+    return session.scalars(
+        select(Admin)
+        .where(
+            Admin.workspace_id == workspace_id,
+            or_(Admin.email == email, func.lower(Admin.email) == email.lower()),
+        )
+        .order_by(Admin.id)
+        .limit(1)
+    ).first()
+
+
+def add(session: Session, admin: Admin) -> None:
+    """Stage a new admin and flush it so its id is known."""
+    session.add(admin)
+    session.flush()

@@ -38,7 +38,7 @@ def intercom_operations() -> tuple[tuple[str, re.Pattern[str], str], ...]:
             "[^/]+" if segment.startswith("{") else re.escape(segment)
             for segment in template.split("/")
         )
-        operations.append((method, re.compile(f"^{pattern}/?$"), template))
+        operations.append((method, re.compile(f"^{pattern}$"), template))
     return tuple(operations)
 
 

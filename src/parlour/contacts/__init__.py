@@ -1,1 +1,1 @@
-"""Contacts (users and leads): `GET /contacts/{contact_id}`."""
+"""Contacts (users and leads): list, create, show, update and delete under `/contacts`."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections import defaultdict
+
+from sqlalchemy import delete, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from parlour.db.models import Contact, ContactTag, Tag
+from parlour.db.models import Admin, Contact, ContactTag, Tag
 
 
 def get_contact(session: Session, workspace_id: int, contact_id: str) -> Contact | None:
@@ -17,11 +19,84 @@ def get_contact(session: Session, workspace_id: int, contact_id: str) -> Contact
 
 def tags_of(session: Session, workspace_id: int, contact_id: str) -> list[Tag]:
     """Tags applied to a contact, in the order they were applied."""
-    return list(
-        session.scalars(
-            select(Tag)
-            .join(ContactTag, ContactTag.tag_id == Tag.id)
-            .where(ContactTag.contact_id == contact_id, ContactTag.workspace_id == workspace_id)
-            .order_by(ContactTag.applied_at, Tag.id)
-        )
+    return tags_by_contact(session, workspace_id, [contact_id]).get(contact_id, [])
+
+
+def tags_by_contact(
+    session: Session, workspace_id: int, contact_ids: list[str]
+) -> dict[str, list[Tag]]:
+    """Tags applied to each of these contacts (one query), in the order they were applied."""
+    out: dict[str, list[Tag]] = defaultdict(list)
+    if not contact_ids:
+        return out
+    for contact_id, tag in session.execute(
+        select(ContactTag.contact_id, Tag)
+        .join(Tag, Tag.id == ContactTag.tag_id)
+        .where(ContactTag.contact_id.in_(contact_ids), ContactTag.workspace_id == workspace_id)
+        .order_by(ContactTag.applied_at, Tag.id)
+    ):
+        out[contact_id].append(tag)
+    return out
+
+
+def page(
+    session: Session, workspace_id: int, *, after: tuple[int, str] | None, limit: int
+) -> list[Contact]:
+    """Up to `limit` contacts after the (created_at, id) position, oldest first, by index seek."""
+    stmt = select(Contact).where(Contact.workspace_id == workspace_id)
+    if after is not None:
+        position = tuple_(literal(after[0]), literal(after[1]))
+        stmt = stmt.where(tuple_(Contact.created_at, Contact.id) > position)
+    stmt = stmt.order_by(Contact.created_at, Contact.id).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def count(session: Session, workspace_id: int) -> int:
+    """How many contacts the workspace has."""
+    stmt = select(func.count()).select_from(Contact).where(Contact.workspace_id == workspace_id)
+    return int(session.scalar(stmt) or 0)
+
+
+def users_matching(
+    session: Session,
+    workspace_id: int,
+    *,
+    email: str | None,
+    external_id: str | None,
+    except_id: str | None = None,
+) -> Contact | None:
+    """A user (not a lead) with this email (any case) or external id, other than `except_id`."""
+    matches = []
+    if email is not None:
+        matches.append(or_(Contact.email == email, func.lower(Contact.email) == email.lower()))
+    if external_id is not None:
+        matches.append(Contact.external_id == external_id)
+    if not matches:
+        return None
+    stmt = select(Contact).where(Contact.workspace_id == workspace_id, Contact.role == "user")
+    if except_id is not None:
+        stmt = stmt.where(Contact.id != except_id)
+    for match in matches:
+        found = session.scalars(stmt.where(match).order_by(Contact.id).limit(1)).first()
+        if found is not None:
+            return found
+    return None
+
+
+def admin_exists(session: Session, workspace_id: int, admin_id: int) -> bool:
+    """True if the admin belongs to the workspace (a contact's owner must)."""
+    stmt = select(Admin.id).where(Admin.id == admin_id, Admin.workspace_id == workspace_id)
+    return session.scalar(stmt) is not None
+
+
+def add(session: Session, contact: Contact) -> None:
+    """Stage a new contact and flush it."""
+    session.add(contact)
+    session.flush()
+
+
+def delete_contact(session: Session, workspace_id: int, contact_id: str) -> None:
+    """Delete a contact; its tag and conversation links go with it (ON DELETE CASCADE)."""
+    session.execute(
+        delete(Contact).where(Contact.id == contact_id, Contact.workspace_id == workspace_id)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from parlour.contacts.service import ContactView
+from parlour.db.models import Contact
 
 
 def _list(url: str, data: list[dict[str, Any]]) -> dict[str, Any]:
@@ -78,3 +79,20 @@ def contact(view: ContactView, app_id: str) -> dict[str, Any]:
         out["email"] = row.email
         out["email_domain"] = row.email.rpartition("@")[2]
     return out
+
+
+def contact_list(
+    views: list[ContactView], app_id: str, *, pages: dict[str, Any], total: int
+) -> dict[str, Any]:
+    """A `contact_list`: one page of contacts with cursor `pages`."""
+    return {
+        "type": "list",
+        "data": [contact(v, app_id) for v in views],
+        "total_count": total,
+        "pages": pages,
+    }
+
+
+def contact_deleted(row: Contact) -> dict[str, Any]:
+    """A `contact_deleted` object."""
+    return {"type": "contact", "id": row.id, "external_id": row.external_id, "deleted": True}

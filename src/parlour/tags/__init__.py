@@ -1,1 +1,1 @@
-"""Tags: `GET /tags`."""
+"""Tags: `GET /tags`, `POST /tags` (create or rename), `GET /tags/{id}`, `DELETE /tags/{id}`."""

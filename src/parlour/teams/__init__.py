@@ -1,1 +1,1 @@
-"""Teams: `GET /teams`."""
+"""Teams: `GET /teams`; created by the CLI."""

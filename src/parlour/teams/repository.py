@@ -7,7 +7,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parlour.db.models import Team, TeamMember
+from parlour.db.models import Admin, Team, TeamMember
 
 
 def list_teams(session: Session, workspace_id: int) -> list[Team]:
@@ -27,3 +27,23 @@ def admin_ids_by_team(session: Session, workspace_id: int) -> dict[int, list[int
     ):
         out[team_id].append(admin_id)
     return out
+
+
+def existing_admin_ids(session: Session, workspace_id: int, admin_ids: list[int]) -> set[int]:
+    """Which of these ids are admins of the workspace."""
+    if not admin_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Admin.id).where(Admin.workspace_id == workspace_id, Admin.id.in_(admin_ids))
+        )
+    )
+
+
+def add_team(session: Session, team: Team, admin_ids: list[int]) -> None:
+    """Stage a new team with its members and flush them."""
+    session.add(team)
+    session.flush()
+    for admin_id in admin_ids:
+        session.add(TeamMember(team_id=team.id, admin_id=admin_id, workspace_id=team.workspace_id))
+    session.flush()

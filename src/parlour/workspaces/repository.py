@@ -84,3 +84,17 @@ def bump_data_version(session: Session, workspace_id: int) -> None:
         .where(Workspace.id == workspace_id)
         .values(data_version=Workspace.data_version + 1)
     )
+
+
+def lock(session: Session, workspace_id: int) -> None:
+    """Row-lock the workspace until the transaction ends (PostgreSQL `FOR NO KEY UPDATE`).
+
+    Writes that check a workspace-wide uniqueness (contact emails and external ids, tag
+    names) take it before reading, so two such checks never interleave. Conversation writes
+    take the same row (`bump_data_version`) before touching contact or tag rows; taking it
+    first everywhere keeps one lock order, so these writes queue instead of deadlocking.
+    SQLite needs nothing: its write transactions already run one at a time.
+    """
+    session.execute(
+        select(Workspace.id).where(Workspace.id == workspace_id).with_for_update(key_share=True)
+    )
