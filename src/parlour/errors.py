@@ -120,3 +120,45 @@ class NotImplementedYet(ApiError):
     status = 501
     code = "not_implemented"
     default_message = "This endpoint is not implemented by Parlour"
+
+
+class UserNotFound(NotFound):
+    """404 `not_found` "User Not Found": no such contact in this workspace."""
+
+    default_message = "User Not Found"
+
+
+class TagNotFound(NotFound):
+    """404 `tag_not_found`."""
+
+    code = "tag_not_found"
+    default_message = "Tag not found"
+
+
+class PartNotFound(NotFound):
+    """404 `conversation_part_or_message_not_found` (redaction)."""
+
+    code = "conversation_part_or_message_not_found"
+    default_message = "Conversation part or message not found"
+
+
+class LastCustomer(ApiError):
+    """422 `parameter_invalid`: a conversation keeps at least one contact."""
+
+    status = 422
+    code = "parameter_invalid"
+    default_message = "Removing the last customer is not allowed"
+
+
+class Conflict(ApiError):
+    """409 `conflict`: a user with this email or external id already exists."""
+
+    status = 409
+    code = "conflict"
+    default_message = "A contact matching those details already exists"
+
+
+class OwnerInvalid(ParameterInvalid):
+    """400 `parameter_invalid`: `owner_id` names no admin of the workspace."""
+
+    default_message = "The owner specified is not a member of the workspace"

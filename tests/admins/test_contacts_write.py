@@ -16,6 +16,7 @@ from parlour.contacts import service as contacts
 from parlour.core.ids import is_contact_id
 from parlour.db.models import Workspace as WorkspaceRow
 from parlour.db.session import Database
+from parlour.errors import Conflict
 from tests.conftest import TEST_NOW
 from tests.contract.intercom_spec import assert_valid, response_schema_name
 from tests.factories import (
@@ -228,7 +229,7 @@ def test_concurrent_creates_of_one_user_queue_and_the_second_conflicts(
                 )
                 session.commit()
                 outcome.append("created")
-            except contacts.Conflict as exc:
+            except Conflict as exc:
                 outcome.append(exc)
 
     with db.write_session() as first:
@@ -239,7 +240,7 @@ def test_concurrent_creates_of_one_user_queue_and_the_second_conflicts(
         assert thread.is_alive(), "the second writer must wait for the first"
         first.commit()
     thread.join(timeout=30)
-    assert len(outcome) == 1 and isinstance(outcome[0], contacts.Conflict)
+    assert len(outcome) == 1 and isinstance(outcome[0], Conflict)
 
 
 # Update

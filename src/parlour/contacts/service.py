@@ -11,26 +11,18 @@ from parlour.contacts import repository
 from parlour.core.cursor import Cursor, CursorCodec
 from parlour.core.ids import is_contact_id, new_contact_id
 from parlour.db.models import Contact, Tag
-from parlour.errors import ApiError, NotFound, ParameterInvalid, ParameterNotFound
+from parlour.errors import (
+    Conflict,
+    NotFound,
+    OwnerInvalid,
+    ParameterInvalid,
+    ParameterNotFound,
+)
 from parlour.workspaces import repository as workspace_repo
 
 ROLES = ("user", "lead")
 # Marks this module's cursors, so a cursor of another list is refused rather than misread.
 _CURSOR_LIST = "contacts"
-
-
-class Conflict(ApiError):
-    """409 `conflict`: a user with this email or external id already exists."""
-
-    status = 409
-    code = "conflict"
-    default_message = "A contact matching those details already exists"
-
-
-class OwnerInvalid(ParameterInvalid):
-    """400 `parameter_invalid`: `owner_id` names no admin of the workspace."""
-
-    default_message = "The owner specified is not a member of the workspace"
 
 
 @dataclass(slots=True)

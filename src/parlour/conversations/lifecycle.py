@@ -44,41 +44,21 @@ from parlour.db.models import (
     ConversationTag,
     Tag,
 )
-from parlour.errors import AdminNotFound, ApiError, NotFound, ParameterInvalid
+from parlour.errors import (
+    AdminNotFound,
+    LastCustomer,
+    NotFound,
+    ParameterInvalid,
+    PartNotFound,
+    TagNotFound,
+    UserNotFound,
+)
 from parlour.workspaces import repository as workspace_repo
 
 # Intercom ids for sources live in a range of their own (see demo.generator).
 SOURCE_ID_OFFSET = 400_000_000
 # A client-supplied created_at may run this far ahead of our clock (skew), no further.
 CLOCK_SKEW = 300
-
-
-class UserNotFound(NotFound):
-    """404 `not_found` "User Not Found": no such contact in this workspace."""
-
-    default_message = "User Not Found"
-
-
-class TagNotFound(NotFound):
-    """404 `tag_not_found`."""
-
-    code = "tag_not_found"
-    default_message = "Tag not found"
-
-
-class PartNotFound(NotFound):
-    """404 `conversation_part_or_message_not_found` (redaction)."""
-
-    code = "conversation_part_or_message_not_found"
-    default_message = "Conversation part or message not found"
-
-
-class LastCustomer(ApiError):
-    """422 `parameter_invalid`: a conversation keeps at least one contact."""
-
-    status = 422
-    code = "parameter_invalid"
-    default_message = "Removing the last customer is not allowed"
 
 
 @dataclass(frozen=True, slots=True)
