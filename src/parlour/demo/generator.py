@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from parlour.conversations.state import derive_state
-from parlour.conversations.statistics import Statistics, compute_statistics
+from parlour.conversations.statistics import compute_statistics
 from parlour.conversations.timeline import (
     ASSIGN_AND_REOPEN,
     ASSIGNMENT,
@@ -560,19 +560,6 @@ def _state_after(state: str, kind: str, author_type: str) -> str:
     return state
 
 
-_STATISTICS_FIELDS = tuple(f.name for f in fields(Statistics))
-
-
-def statistics_dict(statistics: Statistics) -> dict[str, Any]:
-    """`Statistics.to_dict()` without `dataclasses.asdict`'s deep copy (9x faster, same dict)."""
-    out: dict[str, Any] = {"type": "conversation_statistics"}
-    for name in _STATISTICS_FIELDS:
-        value = getattr(statistics, name)
-        if value is not None:
-            out[name] = value
-    return out
-
-
 def _int_id(value: str | None) -> int | None:
     return int(value) if value is not None and value.isdigit() and value != "0" else None
 
@@ -1023,7 +1010,7 @@ class ConversationGenerator:
                 "team_assignee_id": _int_id(derived.team_assignee_id),
                 "teammate_ids": list(derived.teammate_ids),
                 "first_contact_reply_at": derived.first_contact_reply_at,
-                "statistics": statistics_dict(statistics),
+                "statistics": statistics.to_dict(),
                 "part_count": len(parts),
             }
         )
