@@ -234,8 +234,8 @@ def apply_derived(row: Conversation, timeline: list[Part], now: int) -> DerivedS
     row.open = derived.open
     row.snoozed_until = derived.snoozed_until
     row.waiting_since = derived.waiting_since
-    row.admin_assignee_id = _int_or_none(derived.admin_assignee_id)
-    row.team_assignee_id = _int_or_none(derived.team_assignee_id)
+    row.admin_assignee_id = assignee_column(derived.admin_assignee_id)
+    row.team_assignee_id = assignee_column(derived.team_assignee_id)
     row.teammate_ids = list(derived.teammate_ids)
     row.first_contact_reply_at = derived.first_contact_reply_at
     row.statistics = compute_statistics(source, timeline, now).to_dict()
@@ -243,5 +243,6 @@ def apply_derived(row: Conversation, timeline: list[Part], now: int) -> DerivedS
     return derived
 
 
-def _int_or_none(value: str | None) -> int | None:
+def assignee_column(value: str | None) -> int | None:
+    """A derived assignee id as its integer column (None for nobody or "0")."""
     return int(value) if value is not None and value.isdigit() and value != "0" else None

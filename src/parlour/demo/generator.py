@@ -15,6 +15,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from parlour.conversations.service import assignee_column
 from parlour.conversations.state import derive_state
 from parlour.conversations.statistics import compute_statistics
 from parlour.conversations.timeline import (
@@ -560,10 +561,6 @@ def _state_after(state: str, kind: str, author_type: str) -> str:
     return state
 
 
-def _int_id(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() and value != "0" else None
-
-
 class _Story:
     """Plays one conversation forward, event by event, keeping just enough state to be plausible."""
 
@@ -1006,8 +1003,8 @@ class ConversationGenerator:
                 "open": derived.open,
                 "waiting_since": derived.waiting_since,
                 "snoozed_until": derived.snoozed_until,
-                "admin_assignee_id": _int_id(derived.admin_assignee_id),
-                "team_assignee_id": _int_id(derived.team_assignee_id),
+                "admin_assignee_id": assignee_column(derived.admin_assignee_id),
+                "team_assignee_id": assignee_column(derived.team_assignee_id),
                 "teammate_ids": list(derived.teammate_ids),
                 "first_contact_reply_at": derived.first_contact_reply_at,
                 "statistics": statistics.to_dict(),
