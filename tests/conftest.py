@@ -96,6 +96,9 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "secret_key": "test-secret-key",
         "rate_limit": 1_000_000,
+        # Background jobs would change conversations behind a test's back; tests that
+        # need the scheduler turn it on.
+        "scheduler_interval": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -16,10 +16,12 @@ from parlour.api.ratelimit import RateLimiter
 from parlour.api.responses import JsonResponse
 from parlour.api.router import include_routers
 from parlour.config import Settings
+from parlour.conversations.jobs import wake_due_snoozes
 from parlour.conversations.repository import CountCache
 from parlour.core.clock import Clock, system_clock
 from parlour.core.cursor import CursorCodec
 from parlour.db.session import Database
+from parlour.scheduler import Job, Scheduler
 from parlour.workspaces import service as workspaces
 
 log = logging.getLogger("parlour")
@@ -55,6 +57,11 @@ def build_state(settings: Settings, clock: Clock = system_clock) -> AppState:
     )
 
 
+def background_jobs(state: AppState) -> list[Job]:
+    """The jobs every server process runs on its scheduler thread."""
+    return [Job("wake snoozed conversations", lambda: wake_due_snoozes(state.db, state.clock()))]
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
     """The Parlour ASGI application for `settings` (read from the environment if omitted)."""
     settings = settings or Settings()
@@ -66,8 +73,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         # full passes short, which measurably trims the latency tail.
         gc.collect()
         gc.freeze()
-        yield
-        state.db.dispose()
+        scheduler = None
+        if settings.scheduler_interval > 0:
+            scheduler = Scheduler(background_jobs(state), settings.scheduler_interval)
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+            state.db.dispose()
 
     app = FastAPI(
         title="Parlour",

@@ -1,4 +1,4 @@
-"""The `parlour` command: serve, db upgrade, workspaces, tokens, admins, teams, seed."""
+"""The `parlour` command: serve, db, workspaces, tokens, admins, teams, sla, conversations, seed."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ teams_app = typer.Typer(help="Teams of admins.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(admins_app, name="admins")
 app.add_typer(teams_app, name="teams")
+conversations_app = typer.Typer(help="Conversation maintenance.", no_args_is_help=True)
+app.add_typer(conversations_app, name="conversations")
 
 console = Console()
 DatabaseUrl = Annotated[
@@ -262,6 +264,16 @@ def teams_list(
         for view in teams.list_teams(session, workspace_id):
             members = ",".join(str(a) for a in view.admin_ids)
             typer.echo(f"{view.team.id}\t{view.team.name}\t{members}")
+
+
+@conversations_app.command("wake-snoozed")
+def conversations_wake_snoozed(database_url: DatabaseUrl = None) -> None:
+    """Wake every snoozed conversation whose time has come (what `serve` does every few seconds)."""
+    from parlour.conversations.jobs import wake_due_snoozes
+
+    db = _migrated(database_url)
+    woken = wake_due_snoozes(db, system_clock())
+    console.print(f"Woke {woken} snoozed conversation(s).")
 
 
 @app.command("seed")

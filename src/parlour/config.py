@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # Largest request body accepted, in bytes.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "info"
+    # Seconds between runs of the background jobs (waking snoozed conversations);
+    # 0 turns them off in this process.
+    scheduler_interval: float = Field(default=5.0, ge=0)
 
     @property
     def is_sqlite(self) -> bool:

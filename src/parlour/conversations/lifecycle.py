@@ -34,6 +34,7 @@ from parlour.conversations.timeline import (
     OPEN,
     QUICK_REPLY,
     SNOOZED,
+    TIMER_UNSNOOZE,
 )
 from parlour.core.ids import is_contact_id, parse_numeric_id
 from parlour.db.models import (
@@ -203,10 +204,16 @@ def _contact(session: Session, workspace_id: int, ref: ContactRef) -> Contact:
     return contact
 
 
-def _at(given: int | None, now: int, last_at: int) -> int:
-    """When a new part happens: now, or a client's created_at that keeps the timeline ordered."""
+def _at(given: int | None, now: int, last_at: int, *, trusted: bool = False) -> int:
+    """When a new part happens: now, or a client's created_at that keeps the timeline ordered.
+
+    A `trusted` time comes from Parlour itself (a timer's due time): it is kept in order
+    instead of being refused.
+    """
     if given is None:
         return max(now, last_at)
+    if trusted:
+        return max(given, last_at)
     if given > now + CLOCK_SKEW:
         raise ParameterInvalid("created_at must not be in the future", field="created_at")
     if given < last_at:
@@ -229,6 +236,7 @@ def _append(
     author_type: str,
     author_id: str,
     at: int | None = None,
+    trusted_at: bool = False,
     body: str | None = None,
     assigned_to_type: str | None = None,
     assigned_to_id: str | None = None,
@@ -237,7 +245,7 @@ def _append(
 ) -> ConversationPart:
     """Add one part at the end of the timeline and re-derive the conversation."""
     timeline = repository.timeline(session, row.workspace_id, row.id)
-    when = _at(at, now, _last_at(row, timeline))
+    when = _at(at, now, _last_at(row, timeline), trusted=trusted_at)
     part = ConversationPart(
         workspace_id=row.workspace_id,
         conversation_id=row.id,
@@ -676,15 +684,45 @@ def run_assignment_rules(
     )
     if chosen is None or chosen == row.admin_assignee_id:
         return row
-    bot = workspace_repo.first_admin(session, workspace_id)
     _append(
         session,
         row,
         now,
         part_type=DEFAULT_ASSIGNMENT,
         author_type="bot",
-        author_id=str(bot.id if bot is not None else chosen),
+        author_id=_system_author(session, workspace_id, fallback=str(chosen)),
         assigned_to_type="admin",
         assigned_to_id=str(chosen),
     )
     return row
+
+
+def _system_author(session: Session, workspace_id: int, *, fallback: str) -> str:
+    """Who signs Parlour's own actions (rules, timers): the workspace's first admin as bot."""
+    bot = workspace_repo.first_admin(session, workspace_id)
+    return str(bot.id) if bot is not None else fallback
+
+
+def wake_snoozed(session: Session, *, workspace_id: int, now: int, conversation_id: int) -> bool:
+    """Wake one conversation whose snooze has run out; False if there is nothing to wake.
+
+    The `timer_unsnooze` part is dated when the timer was due, not when the scheduler got
+    to it, so statistics and waiting times don't depend on the scheduler's lag. The state is
+    checked again under the row lock: another worker, or a reply, may have woken it first.
+    """
+    row = repository.lock(session, workspace_id, conversation_id)
+    if row is None or row.state != "snoozed" or row.snoozed_until is None:
+        return False
+    if row.snoozed_until > now:
+        return False
+    _append(
+        session,
+        row,
+        now,
+        part_type=TIMER_UNSNOOZE,
+        author_type="bot",
+        author_id=_system_author(session, workspace_id, fallback=row.source_author_id),
+        at=row.snoozed_until,
+        trusted_at=True,
+    )
+    return True

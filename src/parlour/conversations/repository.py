@@ -323,6 +323,17 @@ def lock(session: Session, workspace_id: int, conversation_id: int) -> Conversat
     ).first()
 
 
+def snooze_due(session: Session, now: int, limit: int) -> list[tuple[int, int]]:
+    """(workspace id, conversation id) of snoozed conversations whose wake-up time has come."""
+    rows = session.execute(
+        select(Conversation.workspace_id, Conversation.id)
+        .where(Conversation.state == "snoozed", Conversation.snoozed_until <= now)
+        .order_by(Conversation.snoozed_until, Conversation.id)
+        .limit(limit)
+    )
+    return [(workspace_id, conversation_id) for workspace_id, conversation_id in rows]
+
+
 def timeline(session: Session, workspace_id: int, conversation_id: int) -> list[Part]:
     """Every part of a conversation as the pure rules see it, in order (no ORM objects)."""
     rows = session.execute(

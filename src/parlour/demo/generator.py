@@ -996,6 +996,7 @@ class ConversationGenerator:
                 "source_attachments": [],
                 "source_redacted": False,
                 "sla_policy_id": None,
+                "sla_applied_at": None,
                 "sla_status": None,
                 "sla_deadline": None,
                 **rating,

@@ -33,6 +33,13 @@ class Conversation(Base):
             sqlite_where=text("waiting_since IS NOT NULL"),
             postgresql_where=text("waiting_since IS NOT NULL"),
         ),
+        # The snooze scheduler's queue: only snoozed rows, in wake-up order.
+        Index(
+            "ix_conversation_snooze_due",
+            "snoozed_until",
+            sqlite_where=text("state = 'snoozed'"),
+            postgresql_where=text("state = 'snoozed'"),
+        ),
         Index(
             "ix_conversation_ws_admin_updated",
             "workspace_id",
@@ -65,11 +72,14 @@ class Conversation(Base):
     source_attachments: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     source_redacted: Mapped[bool] = mapped_column(default=False)
 
+    # The SLA rule applied to the conversation and when; a removed rule keeps its id with
+    # status "cancelled" (Intercom reports removed SLAs as cancelled).
     sla_policy_id: Mapped[int | None] = mapped_column(
         ForeignKey("sla_policy.id", ondelete="SET NULL")
     )
-    # Derived by `conversations.sla.evaluate` at each write: the status if nothing else
-    # happens, and when an "active" status becomes "missed" (see `sla.effective_status`).
+    sla_applied_at: Mapped[int | None]
+    # Derived by `conversations.sla.evaluate` at each write: the status, and the earliest
+    # deadline of a target still pending (when it would breach).
     sla_status: Mapped[str | None] = mapped_column(String(16))
     sla_deadline: Mapped[int | None]
 

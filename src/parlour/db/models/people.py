@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parlour.db.base import Base
@@ -91,6 +91,10 @@ class Contact(Base):
     last_seen_at: Mapped[int | None]
     last_replied_at: Mapped[int | None]
     last_contacted_at: Mapped[int | None]
+
+
+# Email lookups ignore case (Intercom matches emails case-insensitively).
+Index("ix_contact_workspace_id_lower_email", Contact.workspace_id, func.lower(Contact.email))
 
 
 class ContactTag(Base):

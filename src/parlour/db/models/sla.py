@@ -23,5 +23,10 @@ class SlaPolicy(Base):
     first_reply_seconds: Mapped[int | None]
     next_reply_seconds: Mapped[int | None]
     time_to_close_seconds: Mapped[int | None]
+    # `sla_rules.office_hours.OfficeHours` as JSON; None means the clock runs all day.
     office_hours: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    # Applied to every conversation started after it was created (Intercom: a workflow).
+    apply_to_new: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[int]
+    updated_at: Mapped[int]
+    archived_at: Mapped[int | None]
