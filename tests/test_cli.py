@@ -156,3 +156,34 @@ def test_admins_and_teams_need_a_known_workspace(url: str) -> None:
     ):
         result = runner.invoke(app, [*args, "--workspace", "nope", "--database-url", url])
         assert result.exit_code == 1 and "No workspace" in result.output
+
+
+def test_sla_rules_and_snooze_wakeup_commands(url: str, tmp_path: Path) -> None:
+    made = runner.invoke(app, ["workspaces", "create", "Acme", "--database-url", url])
+    assert made.exit_code == 0
+    app_id = runner.invoke(app, ["workspaces", "list", "--database-url", url]).output.split("\t")[0]
+    hours = tmp_path / "hours.json"
+    hours.write_text('{"timezone": "Europe/Dublin", "hours": {"monday": [["09:00", "17:00"]]}}')
+    created = runner.invoke(app, ["sla", "create", "--workspace", app_id, "--name", "Gold",
+                                  "--first-reply", "600", "--office-hours", f"@{hours}",
+                                  "--apply-to-new", "--database-url", url])
+    assert created.exit_code == 0, created.output
+    rule_id = created.output.strip().splitlines()[-1]
+    listed = runner.invoke(app, ["sla", "list", "--workspace", app_id, "--database-url", url])
+    assert listed.output.strip() == f"{rule_id}\tGold\t600\t-\t-\tnew"
+    duplicate = runner.invoke(app, ["sla", "create", "--workspace", app_id, "--name", "gold",
+                                    "--time-to-close", "60", "--database-url", url])
+    assert duplicate.exit_code == 1 and "already exists" in duplicate.output
+    for bad in (["--office-hours", "{"], ["--office-hours", '{"hours": {}}'], []):
+        refused = runner.invoke(app, ["sla", "create", "--workspace", app_id, "--name", "X",
+                                      *bad, "--database-url", url])
+        assert refused.exit_code != 0, bad
+    archived = runner.invoke(app, ["sla", "archive", rule_id, "--workspace", app_id,
+                                   "--database-url", url])
+    assert archived.exit_code == 0
+    listed = runner.invoke(app, ["sla", "list", "--workspace", app_id, "--database-url", url])
+    assert listed.output.strip().endswith("\tarchived")
+    assert runner.invoke(app, ["sla", "archive", "999", "--workspace", app_id,
+                               "--database-url", url]).exit_code == 1
+    woken = runner.invoke(app, ["conversations", "wake-snoozed", "--database-url", url])
+    assert woken.exit_code == 0 and "Woke 0" in woken.output

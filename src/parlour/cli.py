@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,10 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from parlour.admins import service as admins
 from parlour.config import Settings
+from parlour.conversations.jobs import wake_due_snoozes
 from parlour.core.clock import system_clock
 from parlour.db.migrate import upgrade
 from parlour.db.session import Database
 from parlour.errors import ApiError
+from parlour.sla_rules import service as sla_rules
 from parlour.teams import service as teams
 from parlour.workspaces import repository as workspace_repo
 from parlour.workspaces import service as workspaces
@@ -38,6 +42,8 @@ app.add_typer(admins_app, name="admins")
 app.add_typer(teams_app, name="teams")
 conversations_app = typer.Typer(help="Conversation maintenance.", no_args_is_help=True)
 app.add_typer(conversations_app, name="conversations")
+sla_app = typer.Typer(help="SLA rules (reply and close targets).", no_args_is_help=True)
+app.add_typer(sla_app, name="sla")
 
 console = Console()
 DatabaseUrl = Annotated[
@@ -266,11 +272,104 @@ def teams_list(
             typer.echo(f"{view.team.id}\t{view.team.name}\t{members}")
 
 
+@sla_app.command("create")
+def sla_create(
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    name: Annotated[str, typer.Option(help="The rule's name (unique in the workspace)")],
+    first_reply: Annotated[
+        int | None, typer.Option(min=1, help="First reply target, seconds")
+    ] = None,
+    next_reply: Annotated[
+        int | None, typer.Option(min=1, help="Next reply target, seconds")
+    ] = None,
+    time_to_close: Annotated[
+        int | None, typer.Option(min=1, help="Time to close target, seconds")
+    ] = None,
+    office_hours: Annotated[
+        str | None,
+        typer.Option(help='Office hours as JSON, or @FILE (see README: {"timezone", "hours"})'),
+    ] = None,
+    apply_to_new: Annotated[
+        bool, typer.Option("--apply-to-new", help="Apply to every new conversation")
+    ] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create an SLA rule and print its id."""
+    hours = None
+    if office_hours is not None:
+        text = Path(office_hours[1:]).read_text() if office_hours.startswith("@") else office_hours
+        try:
+            hours = json.loads(text)
+        except json.JSONDecodeError as exc:
+            console.print(f"[red]--office-hours is not valid JSON: {exc}[/red]")
+            raise typer.Exit(1) from None
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    new = sla_rules.NewRule(
+        name=name,
+        first_reply_seconds=first_reply,
+        next_reply_seconds=next_reply,
+        time_to_close_seconds=time_to_close,
+        office_hours=hours,
+        apply_to_new=apply_to_new,
+    )
+    with db.write_session() as session:
+        try:
+            rule = sla_rules.create_rule(
+                session, workspace_id=workspace_id, now=system_clock(), new=new
+            )
+        except ApiError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
+        session.commit()
+        rule_id = rule.id
+    console.print(f"SLA rule [bold]{name.strip()}[/bold] created.")
+    typer.echo(rule_id)
+
+
+@sla_app.command("list")
+def sla_list(
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List SLA rules: id, name, first/next reply and close targets, flags."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.read_session() as session:
+        for rule in sla_rules.list_rules(session, workspace_id):
+            flags = [f for f, on in (("new", rule.apply_to_new),
+                                     ("archived", rule.archived_at is not None)) if on]
+            targets = (rule.first_reply_seconds, rule.next_reply_seconds,
+                       rule.time_to_close_seconds)
+            typer.echo("\t".join([str(rule.id), rule.name,
+                                  *("-" if t is None else str(t) for t in targets),
+                                  ",".join(flags)]))
+
+
+@sla_app.command("archive")
+def sla_archive(
+    rule_id: Annotated[str, typer.Argument(help="The rule's id")],
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Archive an SLA rule: it can no longer be applied."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.write_session() as session:
+        try:
+            sla_rules.archive_rule(
+                session, workspace_id=workspace_id, now=system_clock(), raw_id=rule_id
+            )
+        except ApiError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
+        session.commit()
+    console.print(f"SLA rule {rule_id} archived.")
+
+
 @conversations_app.command("wake-snoozed")
 def conversations_wake_snoozed(database_url: DatabaseUrl = None) -> None:
     """Wake every snoozed conversation whose time has come (what `serve` does every few seconds)."""
-    from parlour.conversations.jobs import wake_due_snoozes
-
     db = _migrated(database_url)
     woken = wake_due_snoozes(db, system_clock())
     console.print(f"Woke {woken} snoozed conversation(s).")

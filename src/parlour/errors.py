@@ -67,6 +67,12 @@ class NotFound(ApiError):
     default_message = "Resource Not Found"
 
 
+class SlaRuleNotFound(NotFound):
+    """404 `not_found` for an SLA rule id."""
+
+    default_message = "SLA rule not found"
+
+
 class AdminNotFound(NotFound):
     """404 `admin_not_found`."""
 

@@ -14,6 +14,7 @@ from parlour.api.responses import JsonResponse
 from parlour.contacts.router import router as contacts_router
 from parlour.conversations.router import router as conversations_router
 from parlour.errors import MethodNotAllowed, NotFound, NotImplementedYet
+from parlour.sla_rules.router import router as sla_rules_router
 from parlour.tags.router import router as tags_router
 from parlour.teams.router import router as teams_router
 
@@ -21,6 +22,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     admins_router,
     contacts_router,
     conversations_router,
+    sla_rules_router,
     tags_router,
     teams_router,
 )

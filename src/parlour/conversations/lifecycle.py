@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from parlour.conversations import repository
 from parlour.conversations.routing import Candidate, choose_assignee
-from parlour.conversations.service import apply_derived, timeline_part
+from parlour.conversations.service import apply_derived, sla_targets, timeline_part
+from parlour.conversations.sla import CANCELLED, SlaTargets
 from parlour.conversations.timeline import (
     ASSIGNMENT,
     ASSIGNMENT_TYPES,
@@ -51,9 +52,11 @@ from parlour.errors import (
     NotFound,
     ParameterInvalid,
     PartNotFound,
+    SlaRuleNotFound,
     TagNotFound,
     UserNotFound,
 )
+from parlour.sla_rules import repository as sla_repo
 from parlour.workspaces import repository as workspace_repo
 
 # Intercom ids for sources live in a range of their own (see demo.generator).
@@ -266,12 +269,20 @@ def _append(
         redacted=False,
     )
     timeline.append(timeline_part(part))
-    derived = apply_derived(row, timeline, now)
+    derived = apply_derived(row, timeline, now, _sla_of(session, row))
     part.state = derived.state
     row.updated_at = max(row.updated_at, when)
     session.add(part)
     _changed(session, row, now, touch=False)
     return part
+
+
+def _sla_of(session: Session, row: Conversation) -> SlaTargets | None:
+    """The targets of the SLA rule applied to `row`, unless none is or it was removed."""
+    if row.sla_policy_id is None or row.sla_status == CANCELLED:
+        return None
+    rule = sla_repo.get(session, row.workspace_id, row.sla_policy_id)
+    return sla_targets(rule) if rule is not None else None
 
 
 def _changed(session: Session, row: Conversation, now: int, *, touch: bool = True) -> None:
@@ -328,10 +339,14 @@ def create_conversation(
         statistics={},
         part_count=0,
     )
+    rule = sla_repo.rule_for_new_conversations(session, workspace_id)
+    if rule is not None:
+        # Intercom applies such rules by a workflow when the conversation starts.
+        row.sla_policy_id, row.sla_applied_at = rule.id, at
     session.add(row)
     session.flush()
     row.source_id = str(SOURCE_ID_OFFSET + row.id)
-    apply_derived(row, [], now)
+    apply_derived(row, [], now, sla_targets(rule) if rule is not None else None)
     session.add(
         ConversationContact(
             conversation_id=row.id, contact_id=contact.id, workspace_id=workspace_id, added_at=at
@@ -726,3 +741,82 @@ def wake_snoozed(session: Session, *, workspace_id: int, now: int, conversation_
         trusted_at=True,
     )
     return True
+
+
+def apply_sla(
+    session: Session, *, workspace_id: int, now: int, conversation_id: str, rule_id: str
+) -> Conversation:
+    """Apply an SLA rule from now on (replacing any other); its clocks start now."""
+    row = _conversation(session, workspace_id, conversation_id)
+    numeric = parse_numeric_id(rule_id)
+    rule = sla_repo.get(session, workspace_id, numeric) if numeric is not None else None
+    if rule is None:
+        raise SlaRuleNotFound(field="sla_rule_id")
+    if rule.archived_at is not None:
+        raise ParameterInvalid("An archived SLA rule cannot be applied", field="sla_rule_id")
+    row.sla_policy_id, row.sla_applied_at, row.sla_status = rule.id, now, None
+    apply_derived(row, repository.timeline(session, workspace_id, row.id), now, sla_targets(rule))
+    _changed(session, row, now)
+    return row
+
+
+def remove_sla(
+    session: Session, *, workspace_id: int, now: int, conversation_id: str
+) -> Conversation:
+    """Remove the conversation's SLA: Intercom then reports it as cancelled."""
+    row = _conversation(session, workspace_id, conversation_id)
+    if row.sla_policy_id is None:
+        raise NotFound("No SLA is applied to this conversation")
+    if row.sla_status != CANCELLED:
+        row.sla_status, row.sla_deadline = CANCELLED, None
+        _changed(session, row, now)
+    return row
+
+
+MIN_RATING, MAX_RATING = 1, 5
+
+
+def rate(
+    session: Session,
+    *,
+    workspace_id: int,
+    now: int,
+    conversation_id: str,
+    rating: int | None,
+    remark: str | None,
+    contact_id: str | None,
+) -> Conversation:
+    """Record (or change) the contact's rating of the conversation, with an optional remark.
+
+    The rated teammate is the admin assignee when the rating is first given, else the last
+    admin who took part; `created_at` stays the first rating's time, `updated_at` moves.
+    """
+    row = _conversation(session, workspace_id, conversation_id)
+    if rating is None and row.rating is None:
+        raise ParameterInvalid("rating is required for the first rating", field="rating")
+    if rating is not None and not MIN_RATING <= rating <= MAX_RATING:
+        raise ParameterInvalid(
+            f"rating must be between {MIN_RATING} and {MAX_RATING}", field="rating"
+        )
+    linked = [p.contact_id for p in repository.participants(session, workspace_id, row.id)]
+    if contact_id is None:
+        contact_id = row.source_author_id if row.source_author_id in linked else None
+        contact_id = contact_id or row.rating_contact_id or (linked[0] if linked else None)
+        if contact_id is None:
+            raise ParameterInvalid("The conversation has no contact to rate it", field="contact_id")
+    elif contact_id not in linked:
+        raise UserNotFound(field="contact_id")
+    if row.rating is None:
+        row.rating_created_at = now
+        teammates = [t for t in row.teammate_ids if t.isdigit()]
+        row.rating_teammate_id = row.admin_assignee_id or (
+            int(teammates[-1]) if teammates else None
+        )
+    if rating is not None:
+        row.rating = rating
+    if remark is not None:
+        row.rating_remark = remark
+    row.rating_contact_id = contact_id
+    row.rating_updated_at = now
+    _changed(session, row, now)
+    return row

@@ -596,3 +596,64 @@ async def run_assignment_rules(conversation_id: str, call: WriteCall) -> JsonRes
         call.session, workspace_id=call.workspace_id, now=call.now, conversation_id=conversation_id
     )
     return _render(call, row.id)
+
+
+# Parlour's own endpoints (Intercom sets these from its inbox UI and Messenger, not its API).
+
+
+@router.put(
+    "/parlour/conversations/{conversation_id}/sla",
+    operation_id="applySlaRule",
+    summary="Apply an SLA rule to a conversation (Parlour)",
+    response_class=JsonResponse,
+)
+async def apply_sla(conversation_id: str, request: Request, call: WriteCall) -> JsonResponse:
+    """Apply `sla_rule_id` from now on, replacing any rule applied before."""
+    body = await json_body(request)
+    rule_id = body.identifier("sla_rule_id", required=True)
+    assert rule_id is not None
+    row = lifecycle.apply_sla(
+        call.session,
+        workspace_id=call.workspace_id,
+        now=call.now,
+        conversation_id=conversation_id,
+        rule_id=rule_id,
+    )
+    return _render(call, row.id)
+
+
+@router.delete(
+    "/parlour/conversations/{conversation_id}/sla",
+    operation_id="removeSlaRule",
+    summary="Remove a conversation's SLA (Parlour)",
+    response_class=JsonResponse,
+)
+async def remove_sla(conversation_id: str, call: WriteCall) -> JsonResponse:
+    """Remove the SLA: `sla_applied.sla_status` becomes `cancelled`."""
+    row = lifecycle.remove_sla(
+        call.session, workspace_id=call.workspace_id, now=call.now, conversation_id=conversation_id
+    )
+    return _render(call, row.id)
+
+
+@router.post(
+    "/parlour/conversations/{conversation_id}/rating",
+    operation_id="rateConversation",
+    summary="Record the contact's rating of a conversation (Parlour)",
+    response_class=JsonResponse,
+)
+async def rate_conversation(
+    conversation_id: str, request: Request, call: WriteCall
+) -> JsonResponse:
+    """`rating` 1 to 5 and/or `remark`, by `contact_id` (default: the contact who started it)."""
+    body = await json_body(request)
+    row = lifecycle.rate(
+        call.session,
+        workspace_id=call.workspace_id,
+        now=call.now,
+        conversation_id=conversation_id,
+        rating=body.integer("rating"),
+        remark=body.text("remark", max_length=10_000),
+        contact_id=body.identifier("contact_id"),
+    )
+    return _render(call, row.id)

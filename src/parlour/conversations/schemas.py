@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from parlour.conversations.repository import Related
-from parlour.conversations.sla import effective_status
 from parlour.core.text import html_to_text
 from parlour.db.models import Admin, Contact, Conversation, ConversationPart, Tag
 
@@ -99,14 +98,14 @@ def _first_contact_reply(row: Conversation) -> dict[str, Any] | None:
     }
 
 
-def _sla_applied(row: Conversation, related: Related, now: int) -> dict[str, Any] | None:
+def _sla_applied(row: Conversation, related: Related) -> dict[str, Any] | None:
     policy = related.sla_policies.get(row.sla_policy_id) if row.sla_policy_id else None
     if policy is None or row.sla_status is None:
         return None
     return {
         "type": "conversation_sla_summary",
         "sla_name": policy.name,
-        "sla_status": effective_status(row.sla_status, row.sla_deadline, now),
+        "sla_status": row.sla_status,
     }
 
 
@@ -141,7 +140,7 @@ def conversation(
         "read": row.read,
         "tags": _tags(row, related),
         "priority": row.priority,
-        "sla_applied": _sla_applied(row, related, now),
+        "sla_applied": _sla_applied(row, related),
         "statistics": row.statistics or None,
         "conversation_rating": _rating(row),
         "teammates": {

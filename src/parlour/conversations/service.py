@@ -9,12 +9,14 @@ from sqlalchemy.orm import Session
 
 from parlour.conversations import repository
 from parlour.conversations.repository import CountCache, ListFilter, Related
+from parlour.conversations.sla import CANCELLED, SlaTargets, evaluate
 from parlour.conversations.state import DerivedState, derive_state
 from parlour.conversations.statistics import compute_statistics
 from parlour.conversations.timeline import Part, Source
 from parlour.core.cursor import Cursor, CursorCodec
 from parlour.core.ids import parse_numeric_id
-from parlour.db.models import Conversation, ConversationPart
+from parlour.core.office_hours import OfficeHours
+from parlour.db.models import Conversation, ConversationPart, SlaPolicy
 from parlour.errors import AdminNotFound, NotFound, ParameterInvalid
 
 
@@ -216,18 +218,41 @@ def timeline_part(part: ConversationPart) -> Part:
     )
 
 
-def refresh_derived(row: Conversation, part_rows: list[ConversationPart], now: int) -> None:
+def refresh_derived(
+    row: Conversation,
+    part_rows: list[ConversationPart],
+    now: int,
+    sla: SlaTargets | None = None,
+) -> None:
     """Recompute every derived column of `row` from its stored timeline.
 
     The only writer of those columns: whatever changes a conversation's timeline calls this
     (or `apply_derived`) in the same transaction, so the list indexes always agree with
     the parts.
     """
-    apply_derived(row, [timeline_part(p) for p in part_rows], now)
+    apply_derived(row, [timeline_part(p) for p in part_rows], now, sla)
 
 
-def apply_derived(row: Conversation, timeline: list[Part], now: int) -> DerivedState:
-    """Set `row`'s derived columns from its whole timeline; returns the derived state."""
+def sla_targets(rule: SlaPolicy) -> SlaTargets:
+    """The pure-rules view of a stored SLA rule."""
+    return SlaTargets(
+        first_reply_seconds=rule.first_reply_seconds,
+        next_reply_seconds=rule.next_reply_seconds,
+        time_to_close_seconds=rule.time_to_close_seconds,
+        office_hours=(
+            OfficeHours.from_json(rule.office_hours) if rule.office_hours is not None else None
+        ),
+    )
+
+
+def apply_derived(
+    row: Conversation, timeline: list[Part], now: int, sla: SlaTargets | None = None
+) -> DerivedState:
+    """Set `row`'s derived columns from its whole timeline; returns the derived state.
+
+    `sla` is the conversation's applied rule (None when it has none or it was removed):
+    its status is re-evaluated with everything else.
+    """
     source = timeline_source(row)
     derived = derive_state(source, timeline)
     row.state = derived.state
@@ -240,6 +265,9 @@ def apply_derived(row: Conversation, timeline: list[Part], now: int) -> DerivedS
     row.first_contact_reply_at = derived.first_contact_reply_at
     row.statistics = compute_statistics(source, timeline, now).to_dict()
     row.part_count = len(timeline)
+    if sla is not None and row.sla_applied_at is not None and row.sla_status != CANCELLED:
+        outcome = evaluate(sla, source, timeline, row.sla_applied_at)
+        row.sla_status, row.sla_deadline = outcome.status, outcome.deadline
     return derived
 
 

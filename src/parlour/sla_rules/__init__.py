@@ -1,0 +1,1 @@
+"""SLA rules: a workspace's reply and close targets, applied to conversations."""
