@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "parlour"
-RESOURCES = ("admins", "contacts", "conversations", "tags", "teams", "workspaces")
+RESOURCES = ("admins", "contacts", "conversations", "sla_rules", "tags", "teams", "workspaces")
 RULE_MODULES = (
     "conversations/timeline.py",
     "conversations/state.py",
