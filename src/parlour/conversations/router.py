@@ -178,7 +178,6 @@ async def list_conversations(
     body = schemas.conversation_list(
         result.rows,
         result.related,
-        now=call.now,
         plaintext=plaintext,
         pages=pages,
         total_count=result.total,
@@ -203,7 +202,7 @@ async def retrieve_conversation(
         call.session, workspace_id=call.workspace_id, conversation_id=conversation_id
     )
     body = schemas.conversation(
-        detail.row, detail.related, now=call.now, plaintext=plaintext, part_rows=detail.parts
+        detail.row, detail.related, plaintext=plaintext, part_rows=detail.parts
     )
     return JsonResponse(body)
 
@@ -258,7 +257,7 @@ def _render(call: Call, conversation_id: int) -> JsonResponse:
     )
     return JsonResponse(
         schemas.conversation(
-            detail.row, detail.related, now=call.now, plaintext=False, part_rows=detail.parts
+            detail.row, detail.related, plaintext=False, part_rows=detail.parts
         )
     )
 

@@ -113,7 +113,6 @@ def conversation(
     row: Conversation,
     related: Related,
     *,
-    now: int,
     plaintext: bool = False,
     part_rows: list[ConversationPart] | None = None,
 ) -> dict[str, Any]:
@@ -190,7 +189,6 @@ def conversation_list(
     rows: list[Conversation],
     related: Related,
     *,
-    now: int,
     plaintext: bool,
     pages: dict[str, Any],
     total_count: int,
@@ -198,7 +196,7 @@ def conversation_list(
     """A `conversation.list` page; list items never carry `conversation_parts`."""
     return {
         "type": "conversation.list",
-        "conversations": [conversation(r, related, now=now, plaintext=plaintext) for r in rows],
+        "conversations": [conversation(r, related, plaintext=plaintext) for r in rows],
         "total_count": total_count,
         "pages": pages,
     }
