@@ -25,10 +25,14 @@ def _clean(value: str, name: str) -> str:
 
 
 class Body:
-    """A parsed JSON object body."""
+    """A parsed JSON object body, or one object of a list in it (`path` names which).
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    Errors name a field as `path + name` (`users[0].id`); a top-level body has no path.
+    """
+
+    def __init__(self, data: dict[str, Any], *, path: str = "") -> None:
         self.data = data
+        self.path = path
 
     def has(self, name: str) -> bool:
         """True when the field is present (even if null)."""
@@ -37,47 +41,50 @@ class Body:
     def _value(self, name: str, required: bool) -> Any:
         value = self.data.get(name)
         if value is None and required:
-            raise ParameterNotFound(f"{name} is required", field=name)
+            raise ParameterNotFound(f"{self.path}{name} is required", field=self.path + name)
         return value
 
     def text(
         self, name: str, *, required: bool = False, max_length: int = MAX_TEXT
     ) -> str | None:
         """A string field (numbers are not strings here)."""
+        label = self.path + name
         value = self._value(name, required)
         if value is None:
             return None
         if not isinstance(value, str):
-            raise ParameterInvalid(f"{name} must be a string", field=name)
+            raise ParameterInvalid(f"{label} must be a string", field=label)
         if len(value) > max_length:
-            raise ParameterInvalid(f"{name} is longer than {max_length} characters", field=name)
-        return _clean(value, name)
+            raise ParameterInvalid(f"{label} is longer than {max_length} characters", field=label)
+        return _clean(value, label)
 
     def identifier(self, name: str, *, required: bool = False) -> str | None:
         """An id: a string, or an integer as Intercom's own examples send (`"id": 86`)."""
+        label = self.path + name
         value = self._value(name, required)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise ParameterInvalid(f"{name} must be a string id", field=name)
+            raise ParameterInvalid(f"{label} must be a string id", field=label)
         text = str(value).strip()
         if not text or len(text) > 255:
-            raise ParameterInvalid(f"{name} is not a valid id", field=name)
-        return _clean(text, name)
+            raise ParameterInvalid(f"{label} is not a valid id", field=label)
+        return _clean(text, label)
 
     def integer(
         self, name: str, *, required: bool = False, minimum: int | None = None
     ) -> int | None:
         """An integer field (booleans and floats are refused)."""
+        label = self.path + name
         value = self._value(name, required)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ParameterInvalid(f"{name} must be an integer", field=name)
+            raise ParameterInvalid(f"{label} must be an integer", field=label)
         if minimum is not None and value < minimum:
-            raise ParameterInvalid(f"{name} must be at least {minimum}", field=name)
+            raise ParameterInvalid(f"{label} must be at least {minimum}", field=label)
         if value >= 2**53:
-            raise ParameterInvalid(f"{name} is too large", field=name)
+            raise ParameterInvalid(f"{label} is too large", field=label)
         return int(value)
 
     def timestamp(self, name: str, *, required: bool = False) -> int | None:
@@ -86,36 +93,54 @@ class Body:
 
     def boolean(self, name: str) -> bool | None:
         """A JSON boolean."""
+        label = self.path + name
         value = self.data.get(name)
         if value is None:
             return None
         if not isinstance(value, bool):
-            raise ParameterInvalid(f"{name} must be true or false", field=name)
+            raise ParameterInvalid(f"{label} must be true or false", field=label)
         return value
 
     def obj(self, name: str, *, required: bool = False) -> Body | None:
         """A nested JSON object."""
+        label = self.path + name
         value = self._value(name, required)
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise ParameterInvalid(f"{name} must be an object", field=name)
+            raise ParameterInvalid(f"{label} must be an object", field=label)
         return Body(value)
 
     def strings(self, name: str, *, max_items: int, max_length: int = 2_048) -> list[str]:
         """A list of strings (URLs and the like); absent is empty."""
+        label = self.path + name
         value = self.data.get(name)
         if value is None:
             return []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ParameterInvalid(f"{name} must be a list of strings", field=name)
+            raise ParameterInvalid(f"{label} must be a list of strings", field=label)
         if len(value) > max_items:
-            raise ParameterInvalid(f"{name} accepts at most {max_items} items", field=name)
+            raise ParameterInvalid(f"{label} accepts at most {max_items} items", field=label)
         for item in value:
             if len(item) > max_length:
-                raise ParameterInvalid(f"{name} has an item that is too long", field=name)
-            _clean(item, name)
+                raise ParameterInvalid(f"{label} has an item that is too long", field=label)
+            _clean(item, label)
         return list(value)
+
+    def objects(self, name: str, *, required: bool = False) -> list[Body]:
+        """A non-empty list of JSON objects, each a `Body` whose errors say `name[i].field`.
+
+        Absent (or null) is empty unless required; present, it must hold at least one item.
+        """
+        label = self.path + name
+        value = self._value(name, required)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise ParameterInvalid(f"{label} must be a list of objects", field=label)
+        if not value:
+            raise ParameterInvalid(f"{label} must not be empty", field=label)
+        return [Body(item, path=f"{label}[{i}].") for i, item in enumerate(value)]
 
 
 def _scrub(value: Any, name: str) -> None:

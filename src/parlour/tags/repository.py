@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from parlour.db.models import Tag
+from parlour.db.models import Contact, ContactTag, Tag
+
+# Ids per IN (...) list: far below SQLite's bound-parameter limit, whatever the request size.
+_CHUNK = 500
+
+
+def _chunks(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
 
 
 def list_tags(session: Session, workspace_id: int) -> list[Tag]:
@@ -48,3 +58,41 @@ def add(session: Session, tag: Tag) -> None:
 def delete_tag(session: Session, workspace_id: int, tag_id: int) -> None:
     """Delete a tag; it comes off every conversation and contact (ON DELETE CASCADE)."""
     session.execute(delete(Tag).where(Tag.id == tag_id, Tag.workspace_id == workspace_id))
+
+
+def existing_contact_ids(session: Session, workspace_id: int, contact_ids: list[str]) -> set[str]:
+    """Which of these ids are contacts of the workspace."""
+    found: set[str] = set()
+    for chunk in _chunks(contact_ids):
+        found.update(
+            session.scalars(
+                select(Contact.id).where(
+                    Contact.workspace_id == workspace_id, Contact.id.in_(chunk)
+                )
+            )
+        )
+    return found
+
+
+def contacts_tagged(
+    session: Session, workspace_id: int, tag_id: int, contact_ids: list[str]
+) -> set[str]:
+    """Which of these contacts already carry the tag."""
+    found: set[str] = set()
+    for chunk in _chunks(contact_ids):
+        found.update(
+            session.scalars(
+                select(ContactTag.contact_id).where(
+                    ContactTag.workspace_id == workspace_id,
+                    ContactTag.tag_id == tag_id,
+                    ContactTag.contact_id.in_(chunk),
+                )
+            )
+        )
+    return found
+
+
+def add_contact_tags(session: Session, links: list[ContactTag]) -> None:
+    """Stage new contact-tag links and flush them."""
+    session.add_all(links)
+    session.flush()

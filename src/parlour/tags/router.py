@@ -19,33 +19,54 @@ async def list_tags(call: ReadCall) -> JsonResponse:
     return JsonResponse(schemas.tag_list(service.list_tags(call.session, call.workspace_id)))
 
 
+_SERVED = "only creating or renaming a tag ({name} or {id, name}) and tagging users ({name, users})"
+
+
+def _untags(items: object) -> bool:
+    # Intercom's own example sends the flag as the string 'true'.
+    return isinstance(items, list) and any(
+        isinstance(i, dict) and i.get("untag") in (True, "true") for i in items
+    )
+
+
 def _refuse_other_forms(body: Body) -> None:
-    """`POST /tags` also tags companies or users; Parlour serves only create-or-rename."""
+    """`POST /tags` also tags and untags companies, which Parlour does not have."""
     companies = body.data.get("companies")
     if companies is not None:
-        untag = isinstance(companies, list) and any(
-            isinstance(c, dict) and c.get("untag") is True for c in companies
-        )
-        form = "untagging companies" if untag else "tagging companies"
+        form = "untagging companies" if _untags(companies) else "tagging companies"
+        raise NotImplementedYet(f"Parlour does not implement {form} with POST /tags; {_SERVED}")
+    if _untags(body.data.get("users")):
+        # Intercom 2.14 documents tagging users here, not untagging them.
         raise NotImplementedYet(
-            f"Parlour does not implement {form} with POST /tags yet; "
-            "only creating or renaming a tag ({name} or {id, name})"
+            f"Parlour does not implement untagging users with POST /tags; {_SERVED}"
         )
-    if body.data.get("users") is not None:
-        raise NotImplementedYet(
-            "Parlour does not implement tagging users with POST /tags yet; "
-            "only creating or renaming a tag ({name} or {id, name})"
-        )
+
+
+def _user_ids(body: Body) -> list[str]:
+    """The Intercom contact ids of the users form (`users: [{id}, ...]`)."""
+    if body.has("id"):
+        raise ParameterInvalid("id cannot be given with users", field="id")
+    ids: list[str] = []
+    for item in body.objects("users", required=True):
+        contact_id = item.identifier("id")
+        if contact_id is None:
+            # Intercom 2.14 documents only `id` in these items (no user_id or email).
+            raise ParameterInvalid(
+                f"{item.path}id is required (users are identified by their Intercom id)",
+                field=f"{item.path}id",
+            )
+        ids.append(contact_id)
+    return ids
 
 
 @router.post(
     "/tags",
     operation_id="createTag",
-    summary="Create or update a tag",
+    summary="Create or update a tag, Tag or untag companies, Tag contacts",
     response_class=JsonResponse,
 )
 async def create_tag(request: Request, call: WriteCall) -> JsonResponse:
-    """Create a tag (or find it by name, any case), or rename the tag `id`."""
+    """Create a tag (or find it by name, any case), rename the tag `id`, or tag `users`."""
     body = await json_body(request)
     _refuse_other_forms(body)
     if not body.has("name"):
@@ -53,13 +74,22 @@ async def create_tag(request: Request, call: WriteCall) -> JsonResponse:
         raise ParameterInvalid("invalid tag parameters", field="name")
     name = body.text("name", required=True, max_length=service.MAX_NAME)
     assert name is not None
-    tag = service.create_or_rename(
-        call.session,
-        workspace_id=call.workspace_id,
-        now=call.now,
-        name=name,
-        tag_id=body.identifier("id"),
-    )
+    if body.data.get("users") is not None:
+        tag = service.tag_contacts(
+            call.session,
+            workspace_id=call.workspace_id,
+            now=call.now,
+            name=name,
+            contact_ids=_user_ids(body),
+        )
+    else:
+        tag = service.create_or_rename(
+            call.session,
+            workspace_id=call.workspace_id,
+            now=call.now,
+            name=name,
+            tag_id=body.identifier("id"),
+        )
     return JsonResponse(schemas.tag(tag))
 
 

@@ -1,12 +1,12 @@
-"""Tag use cases: list, find, create or rename, delete."""
+"""Tag use cases: list, find, create or rename, tag contacts, delete."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from parlour.core.ids import parse_numeric_id
-from parlour.db.models import Tag
-from parlour.errors import NotFound, ParameterInvalid
+from parlour.core.ids import is_contact_id, parse_numeric_id
+from parlour.db.models import ContactTag, Tag
+from parlour.errors import NotFound, ParameterInvalid, UserNotFound
 from parlour.tags import repository
 from parlour.workspaces import repository as workspace_repo
 
@@ -59,6 +59,37 @@ def create_or_rename(
     target.name = cleaned
     session.flush()
     return target
+
+
+def tag_contacts(
+    session: Session, *, workspace_id: int, now: int, name: str, contact_ids: list[str]
+) -> Tag:
+    """Apply the tag named `name` (any case; created if missing) to these contacts.
+
+    Every id must be a contact of the workspace, else 404 "User Not Found" and nothing is
+    written. A contact named twice, or already tagged, keeps its first application.
+    """
+    cleaned = _clean_name(name)
+    wanted = list(dict.fromkeys(contact_ids))
+    # The workspace row first: contact deletes and tag deletes take it too, so neither the
+    # contacts found nor the tag can vanish before the links are written.
+    workspace_repo.lock(session, workspace_id)
+    found = repository.existing_contact_ids(
+        session, workspace_id, [c for c in wanted if is_contact_id(c)]
+    )
+    if len(found) != len(wanted):
+        raise UserNotFound()
+    tag = create_or_rename(session, workspace_id=workspace_id, now=now, name=cleaned, tag_id=None)
+    tagged = repository.contacts_tagged(session, workspace_id, tag.id, wanted)
+    repository.add_contact_tags(
+        session,
+        [
+            ContactTag(contact_id=c, tag_id=tag.id, workspace_id=workspace_id, applied_at=now)
+            for c in wanted
+            if c not in tagged
+        ],
+    )
+    return tag
 
 
 def delete_tag(session: Session, *, workspace_id: int, tag_id: str) -> None:
