@@ -84,7 +84,9 @@ def test_repositories_only_touch_storage() -> None:
     assert _violations(paths, ("fastapi", "starlette", "parlour.api")) == []
 
 
-@pytest.mark.parametrize("resource", ["admins", "contacts", "conversations", "tags", "teams"])
+@pytest.mark.parametrize(
+    "resource", ["admins", "contacts", "conversations", "sla_rules", "tags", "teams"]
+)
 def test_each_resource_has_the_four_files(resource: str) -> None:
     for name in ("router.py", "schemas.py", "service.py", "repository.py"):
         assert (PACKAGE / resource / name).exists(), f"{resource}/{name} missing"
