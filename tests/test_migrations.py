@@ -25,4 +25,4 @@ def test_migrated_schema_matches_models(db: Database) -> None:
 
 def test_upgrade_is_idempotent(db: Database) -> None:
     upgrade(db.engine)
-    assert current_revision(db.engine) == "0002"
+    assert current_revision(db.engine) == "0003"

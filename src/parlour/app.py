@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import httpx
 from fastapi import FastAPI
 
 from parlour import __version__
@@ -22,6 +23,7 @@ from parlour.core.clock import Clock, system_clock
 from parlour.core.cursor import CursorCodec
 from parlour.db.session import Database
 from parlour.scheduler import Job, Scheduler
+from parlour.webhooks.delivery import RetryPolicy, deliver_due
 from parlour.workspaces import service as workspaces
 
 log = logging.getLogger("parlour")
@@ -37,6 +39,12 @@ class AppState:
     cursor_codec: CursorCodec
     count_cache: CountCache
     rate_limiter: RateLimiter
+    scheduler: Scheduler | None = None
+
+    def work_arrived(self) -> None:
+        """New background work (webhook deliveries) was committed: don't wait for the tick."""
+        if self.scheduler is not None:
+            self.scheduler.poke()
 
 
 def build_state(settings: Settings, clock: Clock = system_clock) -> AppState:
@@ -57,9 +65,28 @@ def build_state(settings: Settings, clock: Clock = system_clock) -> AppState:
     )
 
 
+def webhook_policy(settings: Settings) -> RetryPolicy:
+    """Webhook timeouts and retries from the settings."""
+    return RetryPolicy(
+        timeout=settings.webhook_timeout,
+        max_attempts=settings.webhook_max_attempts,
+        base_delay=settings.webhook_retry_delay,
+        lease=int(settings.webhook_timeout) + 60,
+    )
+
+
 def background_jobs(state: AppState) -> list[Job]:
     """The jobs every server process runs on its scheduler thread."""
-    return [Job("wake snoozed conversations", lambda: wake_due_snoozes(state.db, state.clock()))]
+    client = httpx.Client(follow_redirects=False)
+    policy = webhook_policy(state.settings)
+    return [
+        Job("wake snoozed conversations", lambda: wake_due_snoozes(state.db, state.clock())),
+        Job(
+            "deliver webhooks",
+            lambda: deliver_due(state.db, state.clock, client, policy),
+            close=client.close,
+        ),
+    ]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
@@ -73,15 +100,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         # full passes short, which measurably trims the latency tail.
         gc.collect()
         gc.freeze()
-        scheduler = None
         if settings.scheduler_interval > 0:
-            scheduler = Scheduler(background_jobs(state), settings.scheduler_interval)
-            scheduler.start()
+            state.scheduler = Scheduler(background_jobs(state), settings.scheduler_interval)
+            state.scheduler.start()
         try:
             yield
         finally:
-            if scheduler is not None:
-                scheduler.stop()
+            if state.scheduler is not None:
+                state.scheduler.stop()
+                state.scheduler = None
             state.db.dispose()
 
     app = FastAPI(

@@ -1,4 +1,4 @@
-"""The `parlour` command: serve, db, workspaces, tokens, admins, teams, sla, conversations, seed."""
+"""The `parlour` command: serve, db, workspaces, tokens, admins, teams, sla, webhooks, seed."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from parlour.db.session import Database
 from parlour.errors import ApiError
 from parlour.sla_rules import service as sla_rules
 from parlour.teams import service as teams
+from parlour.webhooks import service as webhooks
+from parlour.webhooks.delivery import deliver_due
 from parlour.workspaces import repository as workspace_repo
 from parlour.workspaces import service as workspaces
 
@@ -44,6 +46,8 @@ conversations_app = typer.Typer(help="Conversation maintenance.", no_args_is_hel
 app.add_typer(conversations_app, name="conversations")
 sla_app = typer.Typer(help="SLA rules (reply and close targets).", no_args_is_help=True)
 app.add_typer(sla_app, name="sla")
+webhooks_app = typer.Typer(help="Webhook subscriptions and deliveries.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
 
 console = Console()
 DatabaseUrl = Annotated[
@@ -365,6 +369,127 @@ def sla_archive(
             raise typer.Exit(1) from None
         session.commit()
     console.print(f"SLA rule {rule_id} archived.")
+
+
+@webhooks_app.command("create")
+def webhooks_create(
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    url: Annotated[str, typer.Option(help="Endpoint receiving the notifications")],
+    topic: Annotated[list[str], typer.Option("--topic", help="A topic (repeatable)")],
+    secret: Annotated[str | None, typer.Option(help="Signing secret (generated if absent)")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Subscribe an endpoint to topics; prints the id and the signing secret."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.write_session() as session:
+        try:
+            row = webhooks.create_subscription(
+                session, workspace_id=workspace_id, now=system_clock(), url=url,
+                topics=list(topic), secret=secret,
+            )
+        except ApiError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
+        session.commit()
+        typer.echo(f"{row.id}\t{row.secret}")
+
+
+@webhooks_app.command("list")
+def webhooks_list(
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List subscriptions: id, url, topics."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.read_session() as session:
+        for row in webhooks.list_subscriptions(session, workspace_id):
+            typer.echo(f"{row.id}\t{row.url}\t{','.join(row.topics)}")
+
+
+@webhooks_app.command("delete")
+def webhooks_delete(
+    subscription_id: Annotated[str, typer.Argument(help="The subscription's id")],
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Delete a subscription and its undelivered notifications."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.write_session() as session:
+        try:
+            webhooks.delete_subscription(session, workspace_id=workspace_id, raw_id=subscription_id)
+        except ApiError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
+        session.commit()
+    console.print(f"Subscription {subscription_id} deleted.")
+
+
+@webhooks_app.command("deliveries")
+def webhooks_deliveries(
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    status: Annotated[str | None, typer.Option(help="pending, delivered or dead")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first")] = 50,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List deliveries: id, status, attempts, topic, notification id, last error."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.read_session() as session:
+        try:
+            rows = webhooks.list_deliveries(session, workspace_id, status=status, limit=limit)
+        except ApiError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
+        for row in rows:
+            typer.echo(f"{row.id}\t{row.status}\t{row.attempts}\t{row.topic}\t"
+                       f"{row.notification_id}\t{row.last_error or ''}")
+
+
+@webhooks_app.command("replay")
+def webhooks_replay(
+    delivery_id: Annotated[str, typer.Argument(help="The delivery's id")],
+    workspace: Annotated[str, typer.Option(help="Workspace app id")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Queue a delivery (delivered or dead) to be sent again."""
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, workspace)
+    with db.write_session() as session:
+        try:
+            webhooks.replay(session, workspace_id=workspace_id, now=system_clock(),
+                            raw_id=delivery_id)
+        except ApiError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
+        session.commit()
+    console.print(f"Delivery {delivery_id} queued again.")
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver(
+    loop: Annotated[bool, typer.Option("--loop", help="Keep delivering until interrupted")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Send due webhook deliveries (what `serve` does in the background), once or in a loop."""
+    import httpx
+
+    from parlour.app import webhook_policy
+
+    settings = Settings(database_url=database_url) if database_url else Settings()
+    db = _migrated(settings.database_url)
+    policy = webhook_policy(settings)
+    interval = settings.scheduler_interval or 5.0
+    with httpx.Client(follow_redirects=False) as client:
+        while True:
+            report = deliver_due(db, system_clock, client, policy)
+            console.print(f"Delivered {report.delivered}, retrying {report.retrying}, "
+                          f"dead {report.dead}.")
+            if not loop:
+                return
+            time.sleep(interval)
 
 
 @conversations_app.command("wake-snoozed")

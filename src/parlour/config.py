@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # Seconds between runs of the background jobs (waking snoozed conversations);
     # 0 turns them off in this process.
     scheduler_interval: float = Field(default=5.0, ge=0)
+    # Webhook delivery: seconds to wait for an endpoint, tries before a delivery is dead,
+    # and the first retry delay in seconds (doubling each time, at most an hour).
+    webhook_timeout: float = Field(default=5.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_retry_delay: int = Field(default=60, ge=1)
 
     @property
     def is_sqlite(self) -> bool:

@@ -12,10 +12,11 @@ log = logging.getLogger("parlour.scheduler")
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A named function run every tick."""
+    """A named function run every tick, and what to release when the scheduler stops."""
 
     name: str
     run: Callable[[], object]
+    close: Callable[[], object] | None = None
 
 
 class Scheduler:
@@ -30,6 +31,7 @@ class Scheduler:
         self.jobs = jobs
         self.interval = interval
         self._stop = threading.Event()
+        self._poke = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -42,9 +44,17 @@ class Scheduler:
     def stop(self, timeout: float = 10.0) -> None:
         """Ask the thread to finish its current tick and wait for it."""
         self._stop.set()
+        self._poke.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        for job in self.jobs:
+            if job.close is not None:
+                job.close()
+
+    def poke(self) -> None:
+        """Run the jobs again as soon as the current tick is over (new work arrived)."""
+        self._poke.set()
 
     def tick(self) -> None:
         """Run every job once."""
@@ -56,5 +66,6 @@ class Scheduler:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            self._poke.clear()
             self.tick()
-            self._stop.wait(self.interval)
+            self._poke.wait(self.interval)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from parlour.api.versioning import resolve_version
 from parlour.errors import RateLimited, Unauthorized
+from parlour.webhooks.outbox import record_announced
 from parlour.workspaces.service import Principal, authenticate
 
 if TYPE_CHECKING:
@@ -97,7 +98,11 @@ async def writing(request: Request) -> AsyncIterator[Call]:
         except BaseException:
             session.rollback()
             raise
+        # The change's webhook deliveries commit with it, or not at all.
+        written = record_announced(session, call.now)
         session.commit()
+        if written:
+            state.work_arrived()
 
 
 # Handler parameter types: the dependency ends before the response is sent, so a write's

@@ -17,6 +17,7 @@ from parlour.errors import MethodNotAllowed, NotFound, NotImplementedYet
 from parlour.sla_rules.router import router as sla_rules_router
 from parlour.tags.router import router as tags_router
 from parlour.teams.router import router as teams_router
+from parlour.webhooks.router import router as webhooks_router
 
 RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     admins_router,
@@ -25,6 +26,7 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     sla_rules_router,
     tags_router,
     teams_router,
+    webhooks_router,
 )
 
 

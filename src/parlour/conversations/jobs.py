@@ -6,6 +6,7 @@ import logging
 
 from parlour.conversations import lifecycle, repository
 from parlour.db.session import Database
+from parlour.webhooks.outbox import record_announced
 
 log = logging.getLogger("parlour.jobs")
 
@@ -35,6 +36,7 @@ def wake_due_snoozes(db: Database, now: int, *, limit: int | None = None) -> int
                 done = lifecycle.wake_snoozed(
                     session, workspace_id=workspace_id, now=now, conversation_id=conversation_id
                 )
+                record_announced(session, now)
                 session.commit()
             if done:
                 woken += 1

@@ -37,6 +37,7 @@ from parlour.conversations.timeline import (
     SNOOZED,
     TIMER_UNSNOOZE,
 )
+from parlour.core.events import Announcement, announce
 from parlour.core.ids import is_contact_id, parse_numeric_id
 from parlour.db.models import (
     Contact,
@@ -57,6 +58,7 @@ from parlour.errors import (
     UserNotFound,
 )
 from parlour.sla_rules import repository as sla_repo
+from parlour.webhooks import topics
 from parlour.workspaces import repository as workspace_repo
 
 # Intercom ids for sources live in a range of their own (see demo.generator).
@@ -274,7 +276,17 @@ def _append(
     row.updated_at = max(row.updated_at, when)
     session.add(part)
     _changed(session, row, now, touch=False)
+    topic = topics.topic_for_part(part_type, author_type)
+    if topic is not None:
+        _announce(session, row, topic, part)
     return part
+
+
+def _announce(
+    session: Session, row: Conversation, topic: str, part: ConversationPart | None = None
+) -> None:
+    """Tell the transaction owner what happened (it records webhook deliveries)."""
+    announce(session.info, Announcement(topic, row.workspace_id, row.id, part))
 
 
 def _sla_of(session: Session, row: Conversation) -> SlaTargets | None:
@@ -354,6 +366,7 @@ def create_conversation(
     )
     contact.last_replied_at = max(contact.last_replied_at or 0, at)
     _changed(session, row, now, touch=False)
+    _announce(session, row, topics.USER_CREATED)
     return row
 
 
@@ -486,6 +499,8 @@ def update(
     if change.read is not None and change.read != row.read:
         row.read = change.read
         changed = True
+        if row.read:
+            _announce(session, row, topics.READ)
     if change.title_given and change.title != row.title:
         row.title = change.title
         changed = True
@@ -511,6 +526,7 @@ def delete(session: Session, *, workspace_id: int, now: int, conversation_id: st
     """Delete a conversation and everything in it; returns its id."""
     row = _conversation(session, workspace_id, conversation_id)
     deleted = row.id
+    _announce(session, row, topics.DELETED)
     repository.delete_conversation(session, workspace_id, deleted)
     workspace_repo.bump_data_version(session, workspace_id)
     session.flush()
@@ -541,6 +557,7 @@ def attach_tag(
         )
         session.add(link)
         _changed(session, row, now)
+        _announce(session, row, topics.PART_TAG_CREATED)
     return TagChange(tag=tag, applied_at=link.applied_at, applied_by_id=link.applied_by_id)
 
 
@@ -603,6 +620,7 @@ def attach_contact(
             )
         )
         _changed(session, row, now)
+        _announce(session, row, topics.CONTACT_ATTACHED)
     return row
 
 
@@ -626,6 +644,7 @@ def detach_contact(
         raise LastCustomer()
     session.delete(link)
     _changed(session, row, now)
+    _announce(session, row, topics.CONTACT_DETACHED)
     return row
 
 
@@ -663,6 +682,7 @@ def redact(
         part.redacted = True
         part.updated_at = max(part.updated_at, now)
     _changed(session, row, now)
+    _announce(session, row, topics.PART_REDACTED)
     return row
 
 
@@ -819,4 +839,6 @@ def rate(
     row.rating_contact_id = contact_id
     row.rating_updated_at = now
     _changed(session, row, now)
+    if rating is not None:
+        _announce(session, row, topics.RATING_ADDED)
     return row

@@ -9,6 +9,7 @@ from parlour.db.models.conversation import (
 from parlour.db.models.people import Admin, Contact, ContactTag, Team, TeamMember
 from parlour.db.models.sla import SlaPolicy
 from parlour.db.models.tag import Tag
+from parlour.db.models.webhook import WebhookDelivery, WebhookSubscription
 from parlour.db.models.workspace import AccessToken, ServerSetting, Workspace
 
 __all__ = [
@@ -25,5 +26,7 @@ __all__ = [
     "Tag",
     "Team",
     "TeamMember",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "Workspace",
 ]
