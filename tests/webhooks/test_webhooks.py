@@ -191,7 +191,10 @@ def test_redacting_a_part_fires_its_topic(inbox: Inbox) -> None:
     part_id = reply["conversation_parts"]["conversation_parts"][-1]["id"]
     inbox.post("/conversations/redact", {"type": "conversation_part", "conversation_id": cid,
                                          "conversation_part_id": part_id})
-    assert [d["topic"] for d in _deliveries(inbox)] == ["conversation_part.redacted"]
+    (redacted,) = _deliveries(inbox)
+    assert redacted["topic"] == "conversation_part.redacted"
+    parts = redacted["item"]["conversation_parts"]["conversation_parts"]
+    assert [(p["id"], p["redacted"], p["body"]) for p in parts] == [(part_id, True, "")]
 
 
 def test_only_subscribed_topics_of_the_workspace_are_recorded(inbox: Inbox, db: Database) -> None:

@@ -662,6 +662,7 @@ def redact(
         row = _conversation(session, workspace_id, conversation_id)
     except NotFound:
         raise PartNotFound() from None
+    part: ConversationPart | None = None
     if source_id is not None:
         if source_id != row.source_id:
             raise PartNotFound()
@@ -682,7 +683,7 @@ def redact(
         part.redacted = True
         part.updated_at = max(part.updated_at, now)
     _changed(session, row, now)
-    _announce(session, row, topics.PART_REDACTED)
+    _announce(session, row, topics.PART_REDACTED, part)
     return row
 
 
