@@ -386,6 +386,42 @@ def test_update_read_title_attributes_and_empty_body(inbox: Inbox) -> None:
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "read"
 
 
+def test_update_honours_display_as(inbox: Inbox) -> None:
+    """PUT takes `display_as=plaintext` like retrieve; a bad value is 400 and writes nothing."""
+    cid = inbox.start()
+    url = f"/conversations/{cid}"
+    plain = inbox.client.put(
+        url, params={"display_as": "plaintext"}, json={"title": "Plain"}, headers=inbox.ws.headers
+    )
+    assert plain.status_code == 200, plain.text
+    assert plain.json()["source"]["body"] == "Hi, my invoice is wrong"
+    html = inbox.client.put(url, json={}, headers=inbox.ws.headers).json()
+    assert html["source"]["body"] == "<p>Hi, my invoice is wrong</p>"
+    bad = inbox.client.put(
+        url, params={"display_as": "markdown"}, json={"title": "Never"}, headers=inbox.ws.headers
+    )
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "display_as"
+    assert inbox.client.get(url, headers=inbox.ws.headers).json()["title"] == "Plain"
+
+
+def test_huge_numbers_in_custom_attributes_read_back(inbox: Inbox) -> None:
+    """A number past 64 bits (a JS client's 1e20) is stored and renders again, on both backends.
+
+    PostgreSQL's JSONB keeps 1e20 as the exact integer 100000000000000000000; read back as a
+    Python int, it would make every later render of the conversation a 500.
+    """
+    cid = inbox.start()
+    response = inbox.client.put(
+        f"/conversations/{cid}",
+        json={"custom_attributes": {"big": 1e20, "small": -(2**63)}},
+        headers=inbox.ws.headers,
+    )
+    assert response.status_code == 200, response.text
+    assert inbox.get(cid)["custom_attributes"] == {"big": 1e20, "small": -(2**63)}
+    listed = inbox.client.get("/conversations", headers=inbox.ws.headers)
+    assert listed.status_code == 200, listed.text
+
+
 def test_delete_removes_everything(inbox: Inbox) -> None:
     """DELETE answers conversation_deleted; the conversation is gone from list and retrieve."""
     cid = inbox.start()

@@ -251,13 +251,13 @@ def _contact_ref(body: Body) -> lifecycle.ContactRef | None:
     return ref
 
 
-def _render(call: Call, conversation_id: int) -> JsonResponse:
+def _render(call: Call, conversation_id: int, *, plaintext: bool = False) -> JsonResponse:
     detail = service.retrieve_conversation(
         call.session, workspace_id=call.workspace_id, conversation_id=str(conversation_id)
     )
     return JsonResponse(
         schemas.conversation(
-            detail.row, detail.related, plaintext=False, part_rows=detail.parts
+            detail.row, detail.related, plaintext=plaintext, part_rows=detail.parts
         )
     )
 
@@ -446,9 +446,13 @@ async def manage_conversation(
     response_class=JsonResponse,
 )
 async def update_conversation(
-    conversation_id: str, request: Request, call: WriteCall
+    conversation_id: str,
+    request: Request,
+    call: WriteCall,
+    display_as: Annotated[str | None, Query(description="plaintext")] = None,
 ) -> JsonResponse:
     """Mark read, retitle, set custom attributes or the company; an empty body is `{}`."""
+    plaintext = parse_display_as(display_as)  # before the write: a bad value changes nothing
     body = await json_body(request, empty_ok=True)
     change = lifecycle.Update(
         read=body.boolean("read"),
@@ -465,7 +469,7 @@ async def update_conversation(
         conversation_id=conversation_id,
         change=change,
     )
-    return _render(call, row.id)
+    return _render(call, row.id, plaintext=plaintext)
 
 
 @router.delete(
