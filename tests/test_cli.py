@@ -1,4 +1,4 @@
-"""The `parlour` command line: help, db upgrade, workspaces, tokens, seed."""
+"""The `parlour` command line: help, db upgrade, workspaces, tokens, seed, webhooks."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from parlour.app import create_app
 from parlour.cli import app
 from tests.conftest import make_settings
+from tests.webhook_receiver import running_receiver, verify
 
 runner = CliRunner()
 
@@ -187,3 +188,92 @@ def test_sla_rules_and_snooze_wakeup_commands(url: str, tmp_path: Path) -> None:
                                "--database-url", url]).exit_code == 1
     woken = runner.invoke(app, ["conversations", "wake-snoozed", "--database-url", url])
     assert woken.exit_code == 0 and "Woke 0" in woken.output
+
+
+def test_webhooks_commands(url: str) -> None:
+    """create, list, a real write, deliveries, deliver to a real endpoint, replay, delete."""
+    app_id, token = _new_workspace(url)
+    common = ["--workspace", app_id, "--database-url", url]
+    with running_receiver() as receiver:
+        hook = receiver.url("/hook")
+        created = runner.invoke(app, ["webhooks", "create", "--url", hook, "--topic",
+                                      "conversation.user.created", "--topic",
+                                      "conversation.admin.closed", *common])
+        assert created.exit_code == 0, created.output
+        subscription_id, secret = created.output.strip().split("\t")
+        assert subscription_id.isdigit() and len(secret) >= 32  # generated
+        chosen = runner.invoke(app, ["webhooks", "create", "--url", "https://example.com/x",
+                                     "--topic", "conversation.deleted", "--secret",
+                                     "my-own-secret", *common])
+        assert chosen.exit_code == 0 and chosen.output.strip().endswith("\tmy-own-secret")
+        other_id = chosen.output.split("\t")[0]
+        for bad, message in (
+            (["--url", hook, "--topic", "conversation.exploded"], "Unknown topics"),
+            (["--url", "ftp://example.com/x", "--topic", "conversation.deleted"], "url must"),
+            (["--url", "/relative", "--topic", "conversation.deleted"], "url must"),
+            (["--url", hook, "--topic", "conversation.deleted", "--secret", "short"], "secret"),
+            (["--url", hook], "--topic"),
+        ):
+            refused = runner.invoke(app, ["webhooks", "create", *bad, *common])
+            assert refused.exit_code != 0, bad
+            assert message in " ".join(refused.output.split()), refused.output
+        listed = runner.invoke(app, ["webhooks", "list", *common])
+        assert listed.output.splitlines() == [
+            f"{subscription_id}\t{hook}\tconversation.user.created,conversation.admin.closed",
+            f"{other_id}\thttps://example.com/x\tconversation.deleted",
+        ]
+        assert runner.invoke(app, ["webhooks", "delete", other_id, *common]).exit_code == 0
+
+        headers = {"Authorization": f"Bearer {token}"}
+        with TestClient(create_app(make_settings(url))) as client:
+            contact = client.post("/contacts", json={"email": "pat@example.com"},
+                                  headers=headers).json()["id"]
+            started = client.post("/conversations", headers=headers,
+                                  json={"from": {"type": "user", "id": contact}, "body": "Hi"})
+            cid = started.json()["conversation_id"]
+
+        def deliveries(*extra: str) -> list[list[str]]:
+            result = runner.invoke(app, ["webhooks", "deliveries", *extra, *common])
+            assert result.exit_code == 0, result.output
+            return [line.split("\t") for line in result.output.splitlines()]
+
+        [pending] = deliveries("--status", "pending")
+        delivery_id, status, attempts, topic, notification_id, error = pending
+        assert (status, attempts, topic, error) == ("pending", "0", "conversation.user.created", "")
+        assert notification_id.startswith("notif_")
+        assert deliveries("--status", "delivered") == []
+        assert runner.invoke(app, ["webhooks", "deliveries", "--status", "lost",
+                                   *common]).exit_code == 1
+
+        sent = runner.invoke(app, ["webhooks", "deliver", "--database-url", url])
+        assert sent.exit_code == 0, sent.output
+        assert "Delivered 1, retrying 0, dead 0." in sent.output
+        [request] = receiver.received()
+        body = verify(request, secret)
+        assert request.path == "/hook"
+        assert (body["id"], body["topic"]) == (notification_id, "conversation.user.created")
+        assert body["app_id"] == app_id and body["data"]["item"]["id"] == cid
+        assert deliveries() == [[delivery_id, "delivered", "1", topic, notification_id, ""]]
+
+        again = runner.invoke(app, ["webhooks", "deliver", "--database-url", url])
+        assert "Delivered 0, retrying 0, dead 0." in again.output  # nothing due
+        receiver.fail_first = 2  # the next request gets a 500
+        replayed = runner.invoke(app, ["webhooks", "replay", delivery_id, *common])
+        assert replayed.exit_code == 0, replayed.output
+        assert deliveries("--status", "pending")[0][:3] == [delivery_id, "pending", "0"]
+        failed = runner.invoke(app, ["webhooks", "deliver", "--database-url", url])
+        assert "Delivered 0, retrying 1, dead 0." in failed.output
+        assert deliveries() == [[delivery_id, "pending", "1", topic, notification_id, "HTTP 500"]]
+        assert [verify(r, secret)["id"] for r in receiver.received()] == [notification_id] * 2
+        for unknown in ("999999", "abc"):
+            missing = runner.invoke(app, ["webhooks", "replay", unknown, *common])
+            assert missing.exit_code == 1 and "not found" in missing.output
+
+    deleted = runner.invoke(app, ["webhooks", "delete", subscription_id, *common])
+    assert deleted.exit_code == 0, deleted.output
+    assert runner.invoke(app, ["webhooks", "list", *common]).output == ""
+    assert deliveries() == []  # its deliveries went with it
+    assert runner.invoke(app, ["webhooks", "delete", subscription_id, *common]).exit_code == 1
+    nowhere = runner.invoke(app, ["webhooks", "list", "--workspace", "nope",
+                                  "--database-url", url])
+    assert nowhere.exit_code == 1 and "No workspace" in nowhere.output

@@ -71,7 +71,7 @@ def webhook_policy(settings: Settings) -> RetryPolicy:
         timeout=settings.webhook_timeout,
         max_attempts=settings.webhook_max_attempts,
         base_delay=settings.webhook_retry_delay,
-        lease=int(settings.webhook_timeout) + 60,
+        lease=max(settings.webhook_lease, int(settings.webhook_timeout) + 1),
     )
 
 

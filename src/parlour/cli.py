@@ -444,8 +444,9 @@ def webhooks_deliveries(
             console.print(f"[red]{exc.message}[/red]")
             raise typer.Exit(1) from None
         for row in rows:
+            error = " ".join((row.last_error or "").split())  # one line per delivery
             typer.echo(f"{row.id}\t{row.status}\t{row.attempts}\t{row.topic}\t"
-                       f"{row.notification_id}\t{row.last_error or ''}")
+                       f"{row.notification_id}\t{error}")
 
 
 @webhooks_app.command("replay")

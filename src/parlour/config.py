@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     webhook_timeout: float = Field(default=5.0, gt=0, le=60)
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
     webhook_retry_delay: int = Field(default=60, ge=1)
+    # Seconds a worker may spend on one send before another worker may send it again.
+    webhook_lease: int = Field(default=120, ge=2)
 
     @property
     def is_sqlite(self) -> bool:

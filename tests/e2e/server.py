@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -37,9 +38,27 @@ def parlour(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 @contextmanager
 def running_server(database_url: str, log_dir: Path, *, workers: int = 1) -> Iterator[str]:
     """`parlour serve` on a free port against `database_url`; yields its base URL."""
+    with server_process(database_url, log_dir, workers=workers) as (base, _process):
+        yield base
+
+
+@contextmanager
+def server_process(
+    database_url: str,
+    log_dir: Path,
+    *,
+    workers: int = 1,
+    log_name: str = "serve.log",
+    own_group: bool = False,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`parlour serve` as `running_server` starts it; yields its base URL and its process.
+
+    `own_group` starts it in a process group of its own (led by the yielded process), so a
+    test can crash the server and its workers at once: `os.killpg(process.pid, SIGKILL)`.
+    """
     env = {**os.environ, "PARLOUR_DATABASE_URL": database_url}
     port = free_port()
-    log = log_dir / "serve.log"
+    log = log_dir / log_name
     with log.open("w") as out:
         process = subprocess.Popen(
             [
@@ -49,6 +68,7 @@ def running_server(database_url: str, log_dir: Path, *, workers: int = 1) -> Ite
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=own_group,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -61,7 +81,12 @@ def running_server(database_url: str, log_dir: Path, *, workers: int = 1) -> Ite
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"parlour serve did not start:\n{log.read_text()}")
                 time.sleep(0.2)
-        yield base
+        yield base, process
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         process.wait(timeout=20)
+        if own_group:
+            # Workers outliving a crashed leader would keep serving (and sending webhooks).
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)

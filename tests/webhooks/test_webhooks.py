@@ -316,14 +316,61 @@ def test_a_worker_that_dies_mid_delivery_is_retried_after_its_lease(
     _subscribe(inbox, ["conversation.user.created"])
     inbox.start()
     policy = RetryPolicy(lease=120)
-    leased = delivery._lease(db, inbox.clock(), policy, 50)  # the worker then "dies"
-    assert len(leased) >= 1
+    # Lease everything due (this test's delivery among others); the worker then "dies".
+    while delivery._lease_one(db, inbox.clock(), policy, delivery.DeliveryReport()):
+        pass
     _deliver(db, inbox, receiver, lease=120)
     assert receiver.requests == []  # leased: nobody else takes it
     inbox.clock.advance(120)
     _deliver(db, inbox, receiver, lease=120)
-    assert [b["topic"] for b in receiver.bodies()] == ["conversation.user.created"]
-    assert _deliveries(inbox, "delivered")[-1]["attempts"] == 1
+    bodies = receiver.bodies()
+    assert [b["topic"] for b in bodies] == ["conversation.user.created"]
+    assert bodies[0]["delivery_attempts"] == 2  # the lost attempt counts
+    assert _deliveries(inbox, "delivered")[-1]["attempts"] == 2
+
+
+def test_attempts_that_never_report_back_still_run_out(
+    inbox: Inbox, db: Database, receiver: Receiver
+) -> None:
+    from parlour.webhooks import delivery
+
+    _subscribe(inbox, ["conversation.user.created"])
+    inbox.start()
+    policy = RetryPolicy(lease=10, max_attempts=2)
+    for _ in range(2):  # two workers die mid-send
+        while delivery._lease_one(db, inbox.clock(), policy, delivery.DeliveryReport()):
+            pass
+        inbox.clock.advance(10)
+    _deliver(db, inbox, receiver, lease=10, max_attempts=2)
+    assert receiver.requests == []
+    (dead,) = _deliveries(inbox, "dead")
+    assert dead["attempts"] == 2 and "worker stopped" in dead["last_error"]
+
+
+def test_an_outcome_after_the_lease_was_taken_over_is_ignored(
+    inbox: Inbox, db: Database
+) -> None:
+    """A slow send whose lease ran out must not count twice or overwrite the new attempt."""
+    from parlour.webhooks import delivery
+
+    _subscribe(inbox, ["conversation.user.created"])
+    inbox.start()
+    policy = RetryPolicy(lease=10)
+    report = delivery.DeliveryReport()
+    first = delivery._lease_one(db, inbox.clock(), policy, report)
+    while first is not None and f"/hooks/{inbox.ws.app_id}" not in first.url:
+        first = delivery._lease_one(db, inbox.clock(), policy, report)
+    assert first is not None
+    inbox.clock.advance(10)
+    second = delivery._lease_one(db, inbox.clock(), policy, report)
+    while second is not None and second.delivery_id != first.delivery_id:
+        second = delivery._lease_one(db, inbox.clock(), policy, report)
+    assert second is not None and second.lease_until > first.lease_until
+    delivery._record(db, first, inbox.clock(), 500, "HTTP 500", policy, report)
+    (pending,) = _deliveries(inbox, "pending")
+    assert pending["attempts"] == 2 and pending["last_error"] is None
+    delivery._record(db, second, inbox.clock(), 200, None, policy, report)
+    assert _deliveries(inbox, "delivered")[-1]["attempts"] == 2
 
 
 def test_deleting_a_subscription_drops_its_pending_deliveries(inbox: Inbox) -> None:

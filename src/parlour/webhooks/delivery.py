@@ -1,10 +1,12 @@
 """Send due webhook deliveries: signed POSTs, retries with exponential backoff, dead letters.
 
-At least once: a worker first leases a delivery (pushes its due time forward) and commits,
-then sends, then records the outcome. If it dies in between, the lease runs out and the
-delivery is sent again, with the same notification id, so receivers can drop duplicates.
-Several workers (processes, or servers on one PostgreSQL) share the queue safely: the
-lease is taken under `FOR UPDATE SKIP LOCKED`, and SQLite runs writers one at a time.
+At least once: a worker leases one delivery (pushes its due time forward, counts the
+attempt) and commits, then sends it, then records the outcome, unless the lease was taken
+over meanwhile. If the worker dies in between, the lease runs out and the delivery is sent
+again with the same notification id, so receivers can drop duplicates; a delivery whose
+attempts keep crashing still runs out of budget. Several workers (processes, or servers
+on one PostgreSQL) share the queue safely: the lease is taken under `FOR UPDATE SKIP
+LOCKED`, and SQLite runs writers one at a time.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class RetryPolicy:
     max_attempts: int = 8
     base_delay: int = 60
     max_delay: int = 3600
+    # How long one send may take before another worker may send the delivery again.
     lease: int = 120
 
     def delay(self, attempts: int) -> int:
@@ -48,6 +51,7 @@ class _Job:
     url: str
     secret: str
     body: bytes
+    lease_until: int  # identifies this lease: a later one moves the due time again
 
 
 @dataclass(slots=True)
@@ -69,7 +73,7 @@ def envelope(row: WebhookDelivery, app_id: str, now: int) -> dict[str, Any]:
         "id": row.notification_id,
         "topic": row.topic,
         "delivery_status": "pending",
-        "delivery_attempts": row.attempts + 1,
+        "delivery_attempts": row.attempts,
         "delivered_at": 0,
         "first_sent_at": row.first_sent_at or now,
         "created_at": row.created_at,
@@ -87,40 +91,48 @@ def deliver_due(
     clock: Callable[[], int],
     client: httpx.Client,
     policy: RetryPolicy,
-    *,
-    limit: int = 50,
 ) -> DeliveryReport:
-    """Send every delivery due now, `limit` at a time, and record each outcome.
+    """Send deliveries one at a time until none is due, recording each outcome.
 
-    Runs until nothing is due: a delivery that succeeds lets the next one of its
-    subscription go in the same run; a failed one is due again only after its delay.
+    A success lets the next delivery of its subscription go in the same run; a failure
+    is due again only after its delay, so the run ends.
     """
     report = DeliveryReport()
     while True:
-        jobs = _lease(db, clock(), policy, limit)
-        if not jobs:
+        job = _lease_one(db, clock(), policy, report)
+        if job is None:
             return report
-        for job in jobs:
+        if job.url:
             status, error = _send(client, job, policy)
-            _record(db, job.delivery_id, clock(), status, error, policy, report)
+            _record(db, job, clock(), status, error, policy, report)
 
 
-def _lease(db: Database, now: int, policy: RetryPolicy, limit: int) -> list[_Job]:
-    jobs = []
+def _lease_one(
+    db: Database, now: int, policy: RetryPolicy, report: DeliveryReport
+) -> _Job | None:
+    """Lease the next due delivery (None when nothing is due)."""
     with db.write_session() as session:
-        apps: dict[int, str] = {}
-        for row in repository.claim_due(session, now, limit):
-            if row.workspace_id not in apps:
-                apps[row.workspace_id] = repository.app_id(session, row.workspace_id)
-            subscription = repository.subscription(session, row.workspace_id, row.subscription_id)
-            assert subscription is not None  # deliveries are deleted with their subscription
-            if row.first_sent_at is None:
-                row.first_sent_at = now
-            body = orjson.dumps(envelope(row, apps[row.workspace_id], now))
-            row.next_attempt_at = now + policy.lease
-            jobs.append(_Job(row.id, subscription.url, subscription.secret, body))
+        claimed = repository.claim_due(session, now, 1)
+        if not claimed:
+            return None
+        row = claimed[0]
+        if row.attempts >= policy.max_attempts:
+            # Its last attempts never reported back (the worker died): out of budget.
+            row.status = "dead"
+            row.last_error = row.last_error or "no outcome recorded (worker stopped)"
+            session.commit()
+            report.dead += 1
+            return _Job(row.id, "", "", b"", 0)
+        subscription = repository.subscription(session, row.workspace_id, row.subscription_id)
+        assert subscription is not None  # deliveries are deleted with their subscription
+        row.attempts += 1
+        if row.first_sent_at is None:
+            row.first_sent_at = now
+        row.next_attempt_at = now + policy.lease
+        body = orjson.dumps(envelope(row, repository.app_id(session, row.workspace_id), now))
+        job = _Job(row.id, subscription.url, subscription.secret, body, row.next_attempt_at)
         session.commit()
-    return jobs
+    return job
 
 
 def _send(client: httpx.Client, job: _Job, policy: RetryPolicy) -> tuple[int | None, str | None]:
@@ -140,7 +152,7 @@ def _send(client: httpx.Client, job: _Job, policy: RetryPolicy) -> tuple[int | N
 
 def _record(
     db: Database,
-    delivery_id: int,
+    job: _Job,
     now: int,
     status: int | None,
     error: str | None,
@@ -148,10 +160,9 @@ def _record(
     report: DeliveryReport,
 ) -> None:
     with db.write_session() as session:
-        row = repository.lock_delivery(session, delivery_id)
-        if row is None or row.status != "pending":
-            return  # deleted with its subscription, or replayed meanwhile
-        row.attempts += 1
+        row = repository.lock_delivery(session, job.delivery_id)
+        if row is None or row.status != "pending" or row.next_attempt_at != job.lease_until:
+            return  # deleted, replayed, or our lease ran out and another worker took it
         row.last_status_code = status
         row.last_error = error
         if error is None:
