@@ -6,12 +6,15 @@ import json
 import os
 import shlex
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session
 
 from parlour.admins import service as admins
 from parlour.config import Settings
@@ -69,6 +72,26 @@ def _migrated(url: str | None) -> Database:
     db = _database(url)
     upgrade(db.engine)
     return db
+
+
+@contextmanager
+def _in_workspace(
+    database_url: str | None, app_id: str, *, write: bool = False
+) -> Iterator[tuple[Session, int]]:
+    """A session in the named workspace; an API error prints its message and exits 1.
+
+    A write session commits when the block ends without error.
+    """
+    db = _migrated(database_url)
+    workspace_id = _workspace_or_exit(db, app_id)
+    with (db.write_session if write else db.read_session)() as session:
+        try:
+            yield session, workspace_id
+        except ApiError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from None
+        if write:
+            session.commit()
 
 
 def _workspace_or_exit(db: Database, app_id: str) -> int:
@@ -139,13 +162,10 @@ def tokens_create(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Issue an access token (printed once; only its hash is stored)."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.write_session() as session:
+    with _in_workspace(database_url, workspace, write=True) as (session, workspace_id):
         row = workspace_repo.get_workspace(session, workspace_id)
         assert row is not None
         token = workspaces.create_token(session, row, now=system_clock(), name=name)
-        session.commit()
     typer.echo(token)
 
 
@@ -155,9 +175,7 @@ def tokens_list(
     database_url: DatabaseUrl = None,
 ) -> None:
     """List a workspace's tokens (ids and labels; the tokens themselves are not stored)."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.read_session() as session:
+    with _in_workspace(database_url, workspace) as (session, workspace_id):
         for t in workspace_repo.list_tokens(session, workspace_id):
             status = "revoked" if t.revoked_at else "active"
             typer.echo(f"{t.id}\t{t.name}\t{status}")
@@ -170,11 +188,8 @@ def tokens_revoke(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Revoke a token: it stops working at once."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.write_session() as session:
+    with _in_workspace(database_url, workspace, write=True) as (session, workspace_id):
         revoked = workspace_repo.revoke_token(session, workspace_id, token_id, system_clock())
-        session.commit()
     if not revoked:
         console.print(f"[red]No active token {token_id}[/red]")
         raise typer.Exit(1)
@@ -190,23 +205,16 @@ def admins_create(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Add a teammate to a workspace and print its id."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.write_session() as session:
-        try:
-            view = admins.create_admin(
-                session,
-                workspace_id=workspace_id,
-                now=system_clock(),
-                name=name,
-                email=email,
-                job_title=job_title,
-            )
-        except ApiError as exc:
-            console.print(f"[red]{exc.message}[/red]")
-            raise typer.Exit(1) from None
-        session.commit()
-        admin_id = view.admin.id
+    with _in_workspace(database_url, workspace, write=True) as (session, workspace_id):
+        view = admins.create_admin(
+            session,
+            workspace_id=workspace_id,
+            now=system_clock(),
+            name=name,
+            email=email,
+            job_title=job_title,
+        )
+    admin_id = view.admin.id
     console.print(f"Admin [bold]{view.admin.name}[/bold] <{view.admin.email}> created.")
     typer.echo(admin_id)
 
@@ -217,9 +225,7 @@ def admins_list(
     database_url: DatabaseUrl = None,
 ) -> None:
     """List a workspace's admins: id, name, email."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.read_session() as session:
+    with _in_workspace(database_url, workspace) as (session, workspace_id):
         for view in admins.list_admins(session, workspace_id):
             typer.echo(f"{view.admin.id}\t{view.admin.name}\t{view.admin.email}")
 
@@ -240,24 +246,17 @@ def teams_create(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create a team of existing admins and print its id."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.write_session() as session:
-        try:
-            view = teams.create_team(
-                session,
-                workspace_id=workspace_id,
-                now=system_clock(),
-                name=name,
-                admin_ids=list(admin or []),
-                distribution_method=distribution_method,
-                assignment_limit=assignment_limit,
-            )
-        except ApiError as exc:
-            console.print(f"[red]{exc.message}[/red]")
-            raise typer.Exit(1) from None
-        session.commit()
-        team_id = view.team.id
+    with _in_workspace(database_url, workspace, write=True) as (session, workspace_id):
+        view = teams.create_team(
+            session,
+            workspace_id=workspace_id,
+            now=system_clock(),
+            name=name,
+            admin_ids=list(admin or []),
+            distribution_method=distribution_method,
+            assignment_limit=assignment_limit,
+        )
+    team_id = view.team.id
     console.print(f"Team [bold]{view.team.name}[/bold] created with {len(view.admin_ids)} admins.")
     typer.echo(team_id)
 
@@ -268,9 +267,7 @@ def teams_list(
     database_url: DatabaseUrl = None,
 ) -> None:
     """List a workspace's teams: id, name, member admin ids."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.read_session() as session:
+    with _in_workspace(database_url, workspace) as (session, workspace_id):
         for view in teams.list_teams(session, workspace_id):
             members = ",".join(str(a) for a in view.admin_ids)
             typer.echo(f"{view.team.id}\t{view.team.name}\t{members}")
@@ -307,8 +304,6 @@ def sla_create(
         except json.JSONDecodeError as exc:
             console.print(f"[red]--office-hours is not valid JSON: {exc}[/red]")
             raise typer.Exit(1) from None
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
     new = sla_rules.NewRule(
         name=name,
         first_reply_seconds=first_reply,
@@ -317,16 +312,11 @@ def sla_create(
         office_hours=hours,
         apply_to_new=apply_to_new,
     )
-    with db.write_session() as session:
-        try:
-            rule = sla_rules.create_rule(
-                session, workspace_id=workspace_id, now=system_clock(), new=new
-            )
-        except ApiError as exc:
-            console.print(f"[red]{exc.message}[/red]")
-            raise typer.Exit(1) from None
-        session.commit()
-        rule_id = rule.id
+    with _in_workspace(database_url, workspace, write=True) as (session, workspace_id):
+        rule = sla_rules.create_rule(
+            session, workspace_id=workspace_id, now=system_clock(), new=new
+        )
+    rule_id = rule.id
     console.print(f"SLA rule [bold]{name.strip()}[/bold] created.")
     typer.echo(rule_id)
 
@@ -337,9 +327,7 @@ def sla_list(
     database_url: DatabaseUrl = None,
 ) -> None:
     """List SLA rules: id, name, first/next reply and close targets, flags."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.read_session() as session:
+    with _in_workspace(database_url, workspace) as (session, workspace_id):
         for rule in sla_rules.list_rules(session, workspace_id):
             flags = [f for f, on in (("new", rule.apply_to_new),
                                      ("archived", rule.archived_at is not None)) if on]
@@ -357,17 +345,10 @@ def sla_archive(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Archive an SLA rule: it can no longer be applied."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.write_session() as session:
-        try:
-            sla_rules.archive_rule(
-                session, workspace_id=workspace_id, now=system_clock(), raw_id=rule_id
-            )
-        except ApiError as exc:
-            console.print(f"[red]{exc.message}[/red]")
-            raise typer.Exit(1) from None
-        session.commit()
+    with _in_workspace(database_url, workspace, write=True) as (session, workspace_id):
+        sla_rules.archive_rule(
+            session, workspace_id=workspace_id, now=system_clock(), raw_id=rule_id
+        )
     console.print(f"SLA rule {rule_id} archived.")
 
 
@@ -380,19 +361,12 @@ def webhooks_create(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Subscribe an endpoint to topics; prints the id and the signing secret."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.write_session() as session:
-        try:
-            row = webhooks.create_subscription(
-                session, workspace_id=workspace_id, now=system_clock(), url=url,
-                topics=list(topic), secret=secret,
-            )
-        except ApiError as exc:
-            console.print(f"[red]{exc.message}[/red]")
-            raise typer.Exit(1) from None
-        session.commit()
-        typer.echo(f"{row.id}\t{row.secret}")
+    with _in_workspace(database_url, workspace, write=True) as (session, workspace_id):
+        row = webhooks.create_subscription(
+            session, workspace_id=workspace_id, now=system_clock(), url=url,
+            topics=list(topic), secret=secret,
+        )
+    typer.echo(f"{row.id}\t{row.secret}")
 
 
 @webhooks_app.command("list")
@@ -401,9 +375,7 @@ def webhooks_list(
     database_url: DatabaseUrl = None,
 ) -> None:
     """List subscriptions: id, url, topics."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.read_session() as session:
+    with _in_workspace(database_url, workspace) as (session, workspace_id):
         for row in webhooks.list_subscriptions(session, workspace_id):
             typer.echo(f"{row.id}\t{row.url}\t{','.join(row.topics)}")
 
@@ -415,15 +387,8 @@ def webhooks_delete(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Delete a subscription and its undelivered notifications."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.write_session() as session:
-        try:
-            webhooks.delete_subscription(session, workspace_id=workspace_id, raw_id=subscription_id)
-        except ApiError as exc:
-            console.print(f"[red]{exc.message}[/red]")
-            raise typer.Exit(1) from None
-        session.commit()
+    with _in_workspace(database_url, workspace, write=True) as (session, workspace_id):
+        webhooks.delete_subscription(session, workspace_id=workspace_id, raw_id=subscription_id)
     console.print(f"Subscription {subscription_id} deleted.")
 
 
@@ -435,14 +400,8 @@ def webhooks_deliveries(
     database_url: DatabaseUrl = None,
 ) -> None:
     """List deliveries: id, status, attempts, topic, notification id, last error."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.read_session() as session:
-        try:
-            rows = webhooks.list_deliveries(session, workspace_id, status=status, limit=limit)
-        except ApiError as exc:
-            console.print(f"[red]{exc.message}[/red]")
-            raise typer.Exit(1) from None
+    with _in_workspace(database_url, workspace) as (session, workspace_id):
+        rows = webhooks.list_deliveries(session, workspace_id, status=status, limit=limit)
         for row in rows:
             error = " ".join((row.last_error or "").split())  # one line per delivery
             typer.echo(f"{row.id}\t{row.status}\t{row.attempts}\t{row.topic}\t"
@@ -456,16 +415,9 @@ def webhooks_replay(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Queue a delivery (delivered or dead) to be sent again."""
-    db = _migrated(database_url)
-    workspace_id = _workspace_or_exit(db, workspace)
-    with db.write_session() as session:
-        try:
-            webhooks.replay(session, workspace_id=workspace_id, now=system_clock(),
-                            raw_id=delivery_id)
-        except ApiError as exc:
-            console.print(f"[red]{exc.message}[/red]")
-            raise typer.Exit(1) from None
-        session.commit()
+    with _in_workspace(database_url, workspace, write=True) as (session, workspace_id):
+        webhooks.replay(session, workspace_id=workspace_id, now=system_clock(),
+                        raw_id=delivery_id)
     console.print(f"Delivery {delivery_id} queued again.")
 
 

@@ -38,7 +38,7 @@ from parlour.conversations.timeline import (
     TIMER_UNSNOOZE,
 )
 from parlour.core.events import Announcement, announce
-from parlour.core.ids import is_contact_id, parse_numeric_id
+from parlour.core.ids import fetch_by_id, is_contact_id, parse_numeric_id
 from parlour.db.models import (
     Contact,
     Conversation,
@@ -769,8 +769,7 @@ def apply_sla(
 ) -> Conversation:
     """Apply an SLA rule from now on (replacing any other); its clocks start now."""
     row = _conversation(session, workspace_id, conversation_id)
-    numeric = parse_numeric_id(rule_id)
-    rule = sla_repo.get(session, workspace_id, numeric) if numeric is not None else None
+    rule = fetch_by_id(rule_id, lambda n: sla_repo.get(session, workspace_id, n))
     if rule is None:
         raise SlaRuleNotFound(field="sla_rule_id")
     if rule.archived_at is not None:

@@ -6,6 +6,10 @@ import os
 import secrets
 import string
 import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _APP_ID_ALPHABET = string.ascii_lowercase + string.digits
 MAX_NUMERIC_ID = 2**63 - 1
@@ -28,6 +32,12 @@ def parse_numeric_id(raw: str) -> int | None:
         return None
     value = int(raw)
     return value if 0 < value <= MAX_NUMERIC_ID else None
+
+
+def fetch_by_id(raw: str, fetch: Callable[[int], T | None]) -> T | None:
+    """`fetch(id)` for a well-formed numeric id; None for a malformed one (never a query)."""
+    numeric = parse_numeric_id(raw)
+    return fetch(numeric) if numeric is not None else None
 
 
 def is_contact_id(raw: str) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from parlour.core.ids import parse_numeric_id
+from parlour.core.ids import fetch_by_id
 from parlour.core.office_hours import OfficeHours, OfficeHoursInvalid
 from parlour.db.models import SlaPolicy
 from parlour.errors import Conflict, ParameterInvalid, ParameterNotFound, SlaRuleNotFound
@@ -88,8 +88,7 @@ def list_rules(session: Session, workspace_id: int) -> list[SlaPolicy]:
 
 def get_rule(session: Session, workspace_id: int, raw_id: str) -> SlaPolicy:
     """One rule of the workspace, or 404."""
-    numeric = parse_numeric_id(raw_id)
-    rule = repository.get(session, workspace_id, numeric) if numeric is not None else None
+    rule = fetch_by_id(raw_id, lambda n: repository.get(session, workspace_id, n))
     if rule is None:
         raise SlaRuleNotFound()
     return rule

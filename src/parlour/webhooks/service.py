@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 from sqlalchemy.orm import Session
 
-from parlour.core.ids import parse_numeric_id
+from parlour.core.ids import fetch_by_id
 from parlour.db.models import WebhookDelivery, WebhookSubscription
 from parlour.errors import NotFound, ParameterInvalid
 from parlour.webhooks import repository
@@ -58,8 +58,7 @@ def list_subscriptions(session: Session, workspace_id: int) -> list[WebhookSubsc
 
 def get_subscription(session: Session, workspace_id: int, raw_id: str) -> WebhookSubscription:
     """One subscription, or 404."""
-    numeric = parse_numeric_id(raw_id)
-    row = repository.subscription(session, workspace_id, numeric) if numeric is not None else None
+    row = fetch_by_id(raw_id, lambda n: repository.subscription(session, workspace_id, n))
     if row is None:
         raise NotFound("Webhook subscription not found")
     return row
@@ -92,8 +91,7 @@ def list_deliveries(
 
 def replay(session: Session, *, workspace_id: int, now: int, raw_id: str) -> WebhookDelivery:
     """Send a delivery again, soon, with a fresh retry budget (same notification id)."""
-    numeric = parse_numeric_id(raw_id)
-    row = repository.delivery(session, workspace_id, numeric) if numeric is not None else None
+    row = fetch_by_id(raw_id, lambda n: repository.delivery(session, workspace_id, n))
     if row is None:
         raise NotFound("Webhook delivery not found")
     row.status = "pending"
