@@ -47,15 +47,14 @@ def intercom_operations() -> tuple[tuple[str, re.Pattern[str], str], ...]:
 
 
 def served_routes(app: FastAPI) -> set[tuple[str, str]]:
-    """(method, path template) pairs Parlour answers itself."""
-    found = set()
-    for route in app.routes:
-        methods = getattr(route, "methods", None) or set()
-        path = getattr(route, "path", "")
-        for method in methods:
-            if method != "HEAD" and not path.startswith("/{"):
-                found.add((method, path))
-    return found
+    """(method, path template) pairs Parlour answers itself (the catch-all left out)."""
+    # The OpenAPI paths list every mounted route, however FastAPI nests included routers.
+    return {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+        if method.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE")
+    }
 
 
 async def unserved(request: Request) -> JsonResponse:
