@@ -185,3 +185,9 @@ def test_trailing_slash_on_served_path_is_404(
     response = client.get(path, headers=workspace.headers)
     assert response.status_code == 404
     assert _only_error(response)["code"] == "not_found"
+
+
+def test_encoded_hash_in_a_path_is_not_cut_short(client: TestClient, workspace: Workspace) -> None:
+    """`/conversations/0%23%2F` is the path `/conversations/0#/`: no such route, so 404."""
+    response = client.get("/conversations/0%23%2F", headers=workspace.headers)
+    assert response.status_code == 404, response.text

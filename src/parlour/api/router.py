@@ -60,7 +60,8 @@ def served_routes(app: FastAPI) -> set[tuple[str, str]]:
 async def unserved(request: Request) -> JsonResponse:
     """404 for paths Intercom does not have; 501 for Intercom paths Parlour does not serve."""
     method = request.method
-    path = request.url.path
+    # The decoded path as routed: `request.url.path` would cut it at an encoded `#` (%23).
+    path = request.scope["path"]
     known_methods = {m for m, pattern, _ in intercom_operations() if pattern.match(path)}
     if not known_methods:
         raise NotFound()
