@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 from parlour.conversations.service import refresh_derived, timeline_part, timeline_source
 from parlour.conversations.state import derive_state
@@ -191,6 +192,11 @@ class ConversationSpec:
     subject: str = ""
     read: bool = False
     priority: str = "not_priority"
+    custom_attributes: dict[str, Any] = field(default_factory=dict)
+    source_type: str = "conversation"
+    source_url: str | None = None
+    # (score, remark, teammate id): a rating by the conversation's contact, at creation.
+    rating: tuple[int, str | None, int | None] | None = None
 
 
 def make_conversation(db: Database, ws: Workspace, spec: ConversationSpec, *, now: int) -> int:
@@ -213,15 +219,15 @@ def make_conversation(db: Database, ws: Workspace, spec: ConversationSpec, *, no
             title=spec.title,
             read=spec.read,
             priority=spec.priority,
-            custom_attributes={},
+            custom_attributes=dict(spec.custom_attributes),
             source_id=str(next(_counter) + 400_000_000),
-            source_type="conversation",
+            source_type=spec.source_type,
             source_delivered_as=delivered,
             source_subject=spec.subject,
             source_body=spec.body,
             source_author_type=author_type,
             source_author_id=author_id,
-            source_url=None,
+            source_url=spec.source_url,
             source_attachments=[],
             source_redacted=False,
             state="open",
@@ -230,6 +236,11 @@ def make_conversation(db: Database, ws: Workspace, spec: ConversationSpec, *, no
             statistics={},
             part_count=0,
         )
+        if spec.rating is not None:
+            score, remark, teammate = spec.rating
+            row.rating, row.rating_remark, row.rating_teammate_id = score, remark, teammate
+            row.rating_created_at = row.rating_updated_at = spec.created_at
+            row.rating_contact_id = spec.contact_id
         session.add(row)
         session.flush()
         parts: list[ConversationPart] = []

@@ -143,3 +143,37 @@ def test_legacy_pages_validate_against_pages_link(
         headers={**workspace.headers, "Intercom-Version": "1.4"},
     )
     assert_valid("pages_link", response.json()["pages"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": {"operator": "AND", "value": [{"field": "created_at", "operator": ">",
+                                                 "value": "1306054154"}]},
+         "pagination": {"per_page": 2}},
+        {"query": {"field": "source.body", "operator": "~", "value": "help"}},
+        {"query": {"field": "open", "operator": "=", "value": False}},
+    ],
+)  # fmt: skip
+def test_conversation_search(
+    client: TestClient, workspace: Workspace, populated: dict[str, Any], body: dict[str, Any]
+) -> None:
+    response = client.post("/conversations/search", json=body, headers=workspace.headers)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert_valid(response_schema_name("/conversations/search", "post", "200"), result)
+    assert result["conversations"], "the populated workspace has matches"
+    for item in result["conversations"]:
+        assert_valid("conversation_list_item", item)
+
+
+def test_search_requests_validate_and_errors_too(
+    client: TestClient, workspace: Workspace, populated: dict[str, Any]
+) -> None:
+    """Our example requests are `search_request`s; a bad one answers an `error`."""
+    good = {"query": {"field": "open", "operator": "=", "value": True}, "pagination": None}
+    assert_valid("search_request", good)
+    bad = {"query": {"field": "nope", "operator": "=", "value": 1}}
+    response = client.post("/conversations/search", json=bad, headers=workspace.headers)
+    assert response.status_code == 400
+    assert_valid("error", response.json())

@@ -47,6 +47,7 @@ CONVERSATION_METHODS = {
 OPERATIONS = {
     "conversations.create": ("/conversations", "post"),
     "conversations.list": ("/conversations", "get"),
+    "conversations.search": ("/conversations/search", "post"),
     "conversations.find": ("/conversations/{conversation_id}", "get"),
     "conversations.update": ("/conversations/{conversation_id}", "put"),
     "conversations.deleteConversation": ("/conversations/{conversation_id}", "delete"),
@@ -218,9 +219,9 @@ def test_every_conversation_method(
     _check_update_and_redact(body)
     _check_list(report["steps"], body)
 
-    for refused in ("search", "convert_to_ticket"):
-        assert steps[refused]["status"] == 501, steps[refused]
-        assert steps[refused]["error"]["errors"][0]["code"] == "not_implemented"
+    _check_search(report["steps"], body)
+    assert steps["convert_to_ticket"]["status"] == 501, steps["convert_to_ticket"]
+    assert steps["convert_to_ticket"]["error"]["errors"][0]["code"] == "not_implemented"
     cid = body["create"]["conversation_id"]
     assert body["delete"] == {"id": cid, "object": "conversation", "deleted": True}
     assert steps["find_deleted"]["status"] == 404
@@ -308,6 +309,17 @@ def _check_update_and_redact(body: Bodies) -> None:
     assert body["redact_part"]["source"]["redacted"] is False
     source = body["redact_source"]["source"]
     assert source["redacted"] is True and source["body"] == ""
+
+
+def _check_search(steps: list[dict[str, Any]], body: Bodies) -> None:
+    """`open = true` finds exactly the four open conversations, two a page, via the pager."""
+    still_open = {s["response"]["conversation_id"] for s in steps if s["name"] == "create_more"}
+    pages = [s["response"] for s in steps if s["name"] == "search_page"]
+    assert [len(p["conversations"]) for p in pages] == [2, 2]
+    assert all(p["total_count"] == 4 for p in pages)
+    found = [c["id"] for p in pages for c in p["conversations"]]
+    assert len(found) == len(set(found)) and set(found) == still_open
+    assert body["close"]["id"] not in found  # closed earlier: not open
 
 
 def _check_list(steps: list[dict[str, Any]], body: Bodies) -> None:

@@ -93,3 +93,52 @@ def test_identify_and_errors(
     with pytest.raises(ApiError) as unauthorized:
         list(connect(base, "wrong").conversations.list())
     assert unauthorized.value.status_code == 401
+
+
+def test_search_with_typed_queries(
+    server: tuple[str, Workspace], connect: Callable[..., Intercom]
+) -> None:
+    """search() with the SDK's query models (True arrives as 1) and a dict query.
+
+    python-intercom 5.0.1's search pager re-sends the first page's `pagination` for every
+    page (its `get_next` ignores `pages.next`), so iterating it would never end; clients page
+    by passing `pages.next.starting_after` back, as Intercom's docs show, and so does this.
+    """
+    from intercom.core.api_error import ApiError
+    from intercom.types import (
+        MultipleFilterSearchRequest,
+        SingleFilterSearchRequest,
+        StartingAfterPaging,
+    )
+
+    base, ws = server
+    client = connect(base, ws.token)
+    expected = sorted(c.id for c in client.conversations.list(per_page=50) if c.open)
+    query = MultipleFilterSearchRequest(
+        operator="AND",
+        value=[
+            SingleFilterSearchRequest(field="open", operator="=", value=True),
+            SingleFilterSearchRequest(field="created_at", operator=">", value="1306054154"),
+        ],
+    )
+    found: list[str] = []
+    pagination = StartingAfterPaging(per_page=7)
+    while True:
+        pager = client.conversations.search(query=query, pagination=pagination)
+        found += [c.id for c in pager.items or [] if c.id is not None]
+        pages = pager.response.pages
+        assert pager.response.total_count == len(expected)
+        if not pager.has_next or pages is None or pages.next is None:
+            break
+        pagination = StartingAfterPaging(per_page=7, starting_after=pages.next.starting_after)
+    assert sorted(found) == expected and len(found) == len(set(found))
+
+    words = client.conversations.search(
+        query={"field": "source.body", "operator": "~", "value": "INVOICE"},
+        pagination=StartingAfterPaging(per_page=50),
+    )
+    assert words.items, "the seeded billing conversations mention invoices"
+    assert all("invoice" in (c.source.body or "").lower() for c in words.items if c.source)
+    with pytest.raises(ApiError) as caught:
+        client.conversations.search(query={"field": "nope", "operator": "=", "value": 1})
+    assert caught.value.status_code == 400

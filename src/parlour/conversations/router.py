@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from parlour.api.body import Body, custom_attributes, json_body
 from parlour.api.deps import Call, ReadCall, WriteCall
 from parlour.api.pagination import (
+    DEFAULT_PER_PAGE,
     cursor_pages,
     legacy_pages,
     page_url,
@@ -17,9 +18,10 @@ from parlour.api.pagination import (
 )
 from parlour.api.responses import JsonResponse
 from parlour.api.versioning import uses_legacy_pages
-from parlour.conversations import lifecycle, schemas, service
+from parlour.conversations import lifecycle, schemas, search_fields, service
 from parlour.conversations.service import ListQuery
 from parlour.errors import ParameterInvalid, ParameterNotFound
+from parlour.search.query import parse as parse_search_query
 
 router = APIRouter(tags=["Conversations"])
 
@@ -183,6 +185,61 @@ async def list_conversations(
         total_count=result.total,
     )
     return JsonResponse(body)
+
+
+def parse_search_pagination(body: Body) -> tuple[int, str | None]:
+    """`pagination: {per_page (1-150, default 20), starting_after}`; null or absent is page 1."""
+    raw = body.data.get("pagination")
+    if raw is None:
+        return DEFAULT_PER_PAGE, None
+    if not isinstance(raw, dict):
+        raise ParameterInvalid("pagination must be an object", field="pagination")
+    per_page = raw.get("per_page")
+    if isinstance(per_page, int) and not isinstance(per_page, bool):
+        per_page = str(per_page)
+    if per_page is not None and not isinstance(per_page, str):
+        per_page = "invalid"
+    try:
+        size = parse_per_page(per_page)
+    except ParameterInvalid as error:
+        raise ParameterInvalid(error.message, field="pagination.per_page") from None
+    cursor = raw.get("starting_after")
+    if cursor is not None and not isinstance(cursor, str):
+        raise ParameterInvalid(
+            "pagination.starting_after must be a string", field="pagination.starting_after"
+        )
+    return size, _text(cursor, "starting_after", 4096)
+
+
+@router.post(
+    "/conversations/search",
+    operation_id="searchConversations",
+    summary="Search conversations",
+    response_class=JsonResponse,
+)
+async def search_conversations(request: Request, call: ReadCall) -> JsonResponse:
+    """Conversations matching an Intercom search query, newest created first, cursor pages."""
+    body = await json_body(request)
+    query = parse_search_query(body.data.get("query"), search_fields.FIELDS)
+    size, starting_after = parse_search_pagination(body)
+    result = service.search_conversations(
+        call.session,
+        workspace_id=call.workspace_id,
+        data_version=call.principal.data_version,
+        query=query,
+        per_page=size,
+        starting_after=starting_after,
+        codec=call.state.cursor_codec,
+        counts=call.state.count_cache,
+    )
+    pages = cursor_pages(
+        page=result.page, per_page=size, total=result.total, next_cursor=result.next_cursor
+    )
+    return JsonResponse(
+        schemas.conversation_list(
+            result.rows, result.related, plaintext=False, pages=pages, total_count=result.total
+        )
+    )
 
 
 @router.get(

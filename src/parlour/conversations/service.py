@@ -18,6 +18,7 @@ from parlour.core.ids import parse_numeric_id
 from parlour.core.office_hours import OfficeHours
 from parlour.db.models import Conversation, ConversationPart, SlaPolicy
 from parlour.errors import AdminNotFound, NotFound, ParameterInvalid
+from parlour.search.query import Node, digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,10 @@ def list_conversations(
     page_number = page or 1
     if starting_after:
         cursor = codec.decode(starting_after, workspace_id=workspace_id)
+        if "search" in cursor.query:
+            raise ParameterInvalid(
+                "starting_after belongs to a search, not to this list", field="starting_after"
+            )
         cursor_query = ListQuery.from_dict(cursor.query)
         if query_given and cursor_query != query:
             raise ParameterInvalid(
@@ -166,6 +171,75 @@ def list_conversations(
         rows=rows,
         related=related,
         query=query,
+        page=page_number,
+        per_page=per_page,
+        total=total,
+        next_cursor=next_cursor,
+    )
+
+
+@dataclass(slots=True)
+class SearchPage:
+    """One page of search results and everything needed to render it."""
+
+    rows: list[Conversation]
+    related: Related
+    page: int
+    per_page: int
+    total: int
+    next_cursor: str | None
+
+
+def search_conversations(
+    session: Session,
+    *,
+    workspace_id: int,
+    data_version: int,
+    query: Node,
+    per_page: int,
+    starting_after: str | None,
+    codec: CursorCodec,
+    counts: CountCache,
+) -> SearchPage:
+    """A page of the conversations matching `query`, newest created first.
+
+    The cursor carries the query's digest, not the query: a client sends its query with
+    every page (as Intercom requires), and a cursor offered with another query is a 400.
+    """
+    key = digest(query)
+    after: tuple[int, int] | None = None
+    page_number = 1
+    if starting_after:
+        cursor = codec.decode(starting_after, workspace_id=workspace_id)
+        if cursor.query != {"search": key}:
+            raise ParameterInvalid(
+                "starting_after belongs to another query; send the query it came with",
+                field="starting_after",
+            )
+        after = (cursor.sort_value, cursor.last_id)
+        page_number = cursor.page
+    total = repository.search_count(
+        session, workspace_id, query, key=key, data_version=data_version, cache=counts
+    )
+    rows = repository.search_page(
+        session, workspace_id, query, after=after, limit=per_page + 1, total=total
+    )
+    next_cursor = None
+    if len(rows) > per_page:
+        rows = rows[:per_page]
+        last = rows[-1]
+        next_cursor = codec.encode(
+            Cursor(
+                workspace_id=workspace_id,
+                query={"search": key},
+                sort_value=last.created_at,
+                last_id=last.id,
+                page=page_number + 1,
+            )
+        )
+    return SearchPage(
+        rows=rows,
+        related=repository.load_related(session, workspace_id, rows),
         page=page_number,
         per_page=per_page,
         total=total,

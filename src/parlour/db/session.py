@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from parlour.core.text import fold
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -26,6 +28,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+    # Caseless text search folds on SQLite with the same Python code that folds the stored
+    # search columns and the query values (`core.text.fold`; SQLite's lower() is ASCII-only).
+    dbapi_connection.create_function("parlour_fold", 1, _fold_or_null, deterministic=True)
+
+
+def _fold_or_null(value: object) -> str | None:
+    return None if value is None else fold(str(value))
 
 
 def _begin(conn: Any) -> None:

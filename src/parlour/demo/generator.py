@@ -34,6 +34,7 @@ from parlour.conversations.timeline import (
     Source,
     is_contact,
 )
+from parlour.core.text import fold, indexed_words
 
 Row = dict[str, Any]
 
@@ -969,6 +970,7 @@ class ConversationGenerator:
                 "rating_teammate_id": int(last_admin_reply.author_id),
             }
 
+        source_subject, source_body = subject.format(**values), body.format(**values)
         out.conversations.append(
             {
                 "id": conversation_id,
@@ -988,13 +990,15 @@ class ConversationGenerator:
                 "source_id": str(SOURCE_ID_OFFSET + conversation_id),
                 "source_type": source_type,
                 "source_delivered_as": delivered,
-                "source_subject": subject.format(**values),
-                "source_body": body.format(**values),
+                "source_subject": source_subject,
+                "source_body": source_body,
                 "source_author_type": author_type,
                 "source_author_id": author_id,
                 "source_url": source_url,
                 "source_attachments": [],
                 "source_redacted": False,
+                "search_subject": fold(source_subject),
+                "search_body": indexed_words(source_body),
                 "sla_policy_id": None,
                 "sla_applied_at": None,
                 "sla_status": None,

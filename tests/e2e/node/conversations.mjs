@@ -190,11 +190,15 @@ async function run() {
   // The pager fetches these pages itself: there is no one status to report.
   steps.push({ name: "list_iterated", method: "conversations.list", status: null, response: iterated });
 
-  // Parlour does not search yet (issue 4) nor convert to tickets: an Intercom error, not a fake success.
-  await refused(
-    "search", "conversations.search",
-    c.search({ query: { field: "open", operator: "=", value: "true" }, pagination: { per_page: 5 } }),
-  );
+  // Search: the open conversations (the four above; the first one is closed), two a page.
+  let found = await c.search({ query: { field: "open", operator: "=", value: true }, pagination: { per_page: 2 } });
+  steps.push({ name: "search_page", method: "conversations.search", status: found.rawResponse.status, response: found.response });
+  while (found.hasNextPage()) {
+    found = await found.getNextPage();
+    steps.push({ name: "search_page", method: "conversations.search", status: found.rawResponse.status, response: found.response });
+  }
+
+  // Tickets are out of Parlour's scope: an Intercom error, not a fake success.
   await refused(
     "convert_to_ticket", "conversations.convertToTicket",
     c.convertToTicket({ conversation_id: Number(id), ticket_type_id: "1" }),

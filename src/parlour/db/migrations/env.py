@@ -7,6 +7,7 @@ from sqlalchemy import Connection, create_engine
 
 from parlour.db import models  # noqa: F401  (registers every table)
 from parlour.db.base import Base
+from parlour.db.text_search import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,6 +19,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite can only ALTER through table rebuilds
         compare_type=True,
+        include_object=include_object,  # FTS5 tables and pg_trgm indexes: not in the models
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
+from parlour.core.text import fold, indexed_words
 from parlour.db.base import Base
 from parlour.db.types import IdInt, Json
 
@@ -24,7 +25,25 @@ class Conversation(Base):
     __table_args__ = (
         # One composite index per sort, matching the keyset `(sort column, id)`.
         Index("ix_conversation_ws_updated", "workspace_id", "updated_at", "id"),
-        Index("ix_conversation_ws_created", "workspace_id", "created_at", "id"),
+        # Also covers the small columns search filters on most, so a search can walk it
+        # newest first and test rows (or count over it) without reading the wide rows.
+        Index(
+            "ix_conversation_ws_created",
+            "workspace_id",
+            "created_at",
+            "id",
+            "open",
+            "state",
+            "priority",
+            "read",
+            "admin_assignee_id",
+            "team_assignee_id",
+        ),
+        # Search by state (the inbox's open / snoozed / closed), newest first.
+        Index("ix_conversation_ws_state", "workspace_id", "state", "created_at", "id"),
+        # Search counts over id lists (a tag's conversations, a word's): checks the
+        # workspace without reading the wide rows.
+        Index("ix_conversation_id_ws", "id", "workspace_id"),
         Index(
             "ix_conversation_ws_waiting",
             "workspace_id",
@@ -71,6 +90,11 @@ class Conversation(Base):
     source_url: Mapped[str | None] = mapped_column(String(2048))
     source_attachments: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     source_redacted: Mapped[bool] = mapped_column(default=False)
+    # What text search compares (`core.text`): the folded subject and the folded words of
+    # the body. Set whenever the source's subject or body is (see `_fold_for_search`), and
+    # indexed outside the models (SQLite FTS5, PostgreSQL pg_trgm: `db/text_search.py`).
+    search_subject: Mapped[str] = mapped_column(Text, default="")
+    search_body: Mapped[str] = mapped_column(Text, default="")
 
     # The SLA rule applied to the conversation and when; a removed rule keeps its id with
     # status "cancelled" (Intercom reports removed SLAs as cancelled).
@@ -102,6 +126,15 @@ class Conversation(Base):
     first_contact_reply_at: Mapped[int | None]
     statistics: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     part_count: Mapped[int] = mapped_column(default=0)
+
+    @validates("source_subject", "source_body")
+    def _fold_for_search(self, key: str, value: str | None) -> str | None:
+        """Keep the search columns in step with the source (ORM writes; bulk loads set both)."""
+        if key == "source_subject":
+            self.search_subject = fold(value or "")
+        else:
+            self.search_body = indexed_words(value or "")
+        return value
 
 
 class ConversationPart(Base):
@@ -151,7 +184,11 @@ class ConversationTag(Base):
     """A tag applied to a conversation, and who applied it when."""
 
     __tablename__ = "conversation_tag"
-    __table_args__ = (Index(None, "tag_id"),)
+    __table_args__ = (
+        Index(None, "tag_id"),
+        # Search's `tag_ids IN [...]`: the conversation ids straight from the index.
+        Index(None, "workspace_id", "tag_id", "conversation_id"),
+    )
 
     conversation_id: Mapped[int] = mapped_column(
         ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True

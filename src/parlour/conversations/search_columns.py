@@ -1,0 +1,176 @@
+"""Where each searchable conversation field lives in SQL: the whitelist the compiler uses.
+
+One `search.compile.Target` per name of `conversations.search_fields.KINDS`; a name missing
+here cannot reach SQL (the query parser refuses names outside the whitelist first).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
+
+from parlour.conversations.search_fields import (
+    STATISTICS_COUNTS,
+    STATISTICS_DURATIONS,
+    STATISTICS_TIMES,
+)
+from parlour.db.models import Admin, Contact, Conversation, ConversationContact, ConversationTag
+from parlour.db.text_search import FTS_TABLE
+from parlour.search.compile import (
+    Constant,
+    Context,
+    CustomAttributes,
+    JsonField,
+    Match,
+    Scalar,
+    Target,
+    TextIndex,
+    Through,
+    Words,
+)
+
+ADMIN_AUTHORS = ("admin", "bot")
+CONTACT_AUTHORS = ("user", "lead", "contact")
+
+
+def _tags(ctx: Context, match: Match) -> ColumnElement[bool]:
+    if ctx.probe:  # one primary-key probe per row walked
+        return exists(
+            select(literal(1)).where(
+                ConversationTag.conversation_id == Conversation.id, match(ConversationTag.tag_id)
+            )
+        )
+    return Conversation.id.in_(  # the matching ids first, from the tag index
+        select(ConversationTag.conversation_id).where(
+            ConversationTag.workspace_id == ctx.workspace_id, match(ConversationTag.tag_id)
+        )
+    )
+
+
+def _contacts(ctx: Context, match: Match) -> ColumnElement[bool]:
+    if ctx.probe:
+        return exists(
+            select(literal(1)).where(
+                ConversationContact.conversation_id == Conversation.id,
+                match(ConversationContact.contact_id),
+            )
+        )
+    return Conversation.id.in_(
+        select(ConversationContact.conversation_id).where(
+            ConversationContact.workspace_id == ctx.workspace_id,
+            match(ConversationContact.contact_id),
+        )
+    )
+
+
+def _teammates(ctx: Context, match: Match) -> ColumnElement[bool]:
+    function = func.jsonb_array_elements_text if ctx.dialect == "postgresql" else func.json_each
+    elements = function(Conversation.teammate_ids).table_valued("value")
+    return exists(select(literal(1)).select_from(elements).where(match(elements.c.value)))
+
+
+def _author(attribute: str) -> Any:
+    """The source author's `name` or `email`, from the admin or contact who wrote it.
+
+    As rendered: unknown authors have neither, and an empty email counts as none.
+    """
+
+    def value(row: type[Admin] | type[Contact]) -> SQLColumnExpression[Any]:
+        column = row.name if attribute == "name" else row.email
+        return column if attribute == "name" else func.nullif(column, "")
+
+    def through(ctx: Context, match: Match) -> ColumnElement[bool]:
+        admins = select(cast(Admin.id, String)).where(
+            Admin.workspace_id == ctx.workspace_id, match(value(Admin))
+        )
+        contacts = select(Contact.id).where(
+            Contact.workspace_id == ctx.workspace_id, match(value(Contact))
+        )
+        return or_(
+            and_(
+                Conversation.source_author_type.in_(ADMIN_AUTHORS),
+                Conversation.source_author_id.in_(admins),
+            ),
+            and_(
+                Conversation.source_author_type.in_(CONTACT_AUTHORS),
+                Conversation.source_author_id.in_(contacts),
+            ),
+        )
+
+    return through
+
+
+def _rated(column: SQLColumnExpression[Any]) -> SQLColumnExpression[Any]:
+    """A rating detail, only while there is a rating (`conversation_rating` is null without)."""
+    return case((Conversation.rating.is_not(None), column))
+
+
+def _text_index(column: str) -> TextIndex:
+    return TextIndex(table=FTS_TABLE, column=column, key=Conversation.id)
+
+
+TARGETS: dict[str, Target] = {
+    "id": Scalar(Conversation.id, numeric_id=True),
+    "created_at": Scalar(Conversation.created_at),
+    "updated_at": Scalar(Conversation.updated_at),
+    "source.type": Scalar(Conversation.source_type),
+    "source.id": Scalar(Conversation.source_id),
+    "source.delivered_as": Scalar(Conversation.source_delivered_as),
+    "source.subject": Scalar(
+        Conversation.search_subject, folded=True, index=_text_index("search_subject")
+    ),
+    "source.body": Words(Conversation.search_body, index=_text_index("search_body")),
+    "source.author.id": Scalar(Conversation.source_author_id),
+    "source.author.type": Scalar(Conversation.source_author_type),
+    "source.author.name": Through(_author("name")),
+    "source.author.email": Through(_author("email")),
+    "source.url": Scalar(Conversation.source_url),
+    "contact_ids": Through(_contacts),
+    "teammate_ids": Through(_teammates),
+    "admin_assignee_id": Scalar(Conversation.admin_assignee_id),
+    "team_assignee_id": Scalar(Conversation.team_assignee_id),
+    "channel_initiated": Scalar(Conversation.source_type),
+    "open": Scalar(Conversation.open),
+    "read": Scalar(Conversation.read),
+    "state": Scalar(Conversation.state),
+    "waiting_since": Scalar(Conversation.waiting_since),
+    "snoozed_until": Scalar(Conversation.snoozed_until),
+    "tag_ids": Through(_tags, numeric_id=True),
+    "priority": Scalar(Conversation.priority),
+    **{
+        f"statistics.{name}": JsonField(Conversation.statistics, name)
+        for name in (*STATISTICS_DURATIONS, *STATISTICS_TIMES, *STATISTICS_COUNTS)
+    },
+    "statistics.last_closed_by_id": JsonField(Conversation.statistics, "last_closed_by_id"),
+    "conversation_rating.requested_at": Constant(None),
+    "conversation_rating.replied_at": Scalar(_rated(Conversation.rating_created_at)),
+    "conversation_rating.score": Scalar(Conversation.rating),
+    "conversation_rating.remark": Scalar(_rated(Conversation.rating_remark)),
+    "conversation_rating.contact_id": Scalar(_rated(Conversation.rating_contact_id)),
+    "conversation_rating.admin_d": Scalar(_rated(Conversation.rating_teammate_id), numeric_id=True),
+    "conversation_rating.admin_id": Scalar(
+        _rated(Conversation.rating_teammate_id), numeric_id=True
+    ),
+    "ai_agent_participated": Constant(False),
+    "ai_agent.resolution_state": Constant(None),
+    "ai_agent.last_answer_type": Constant(None),
+    "ai_agent.rating": Constant(None),
+    "ai_agent.rating_remark": Constant(None),
+    "ai_agent.source_type": Constant(None),
+    "ai_agent.source_title": Constant(None),
+}
+
+CUSTOM = CustomAttributes(Conversation.custom_attributes)
