@@ -188,6 +188,8 @@ def test_sla_rules_and_snooze_wakeup_commands(url: str, tmp_path: Path) -> None:
                                "--database-url", url]).exit_code == 1
     woken = runner.invoke(app, ["conversations", "wake-snoozed", "--database-url", url])
     assert woken.exit_code == 0 and "Woke 0" in woken.output
+    rendered = runner.invoke(app, ["conversations", "render-summaries", "--database-url", url])
+    assert rendered.exit_code == 0 and "Stored 0 conversation list entries" in rendered.output
 
 
 def test_webhooks_commands(url: str) -> None:

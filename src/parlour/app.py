@@ -13,11 +13,12 @@ from fastapi import FastAPI
 
 from parlour import __version__
 from parlour.api.handlers import EdgeMiddleware, install_error_handlers
+from parlour.api.openapi import openapi_builder
 from parlour.api.ratelimit import RateLimiter
 from parlour.api.responses import JsonResponse
 from parlour.api.router import include_routers
 from parlour.config import Settings
-from parlour.conversations.jobs import wake_due_snoozes
+from parlour.conversations.jobs import store_missing_entries, wake_due_snoozes
 from parlour.conversations.repository import CountCache
 from parlour.core.clock import Clock, system_clock
 from parlour.core.cursor import CursorCodec
@@ -81,6 +82,8 @@ def background_jobs(state: AppState) -> list[Job]:
     policy = webhook_policy(state.settings)
     return [
         Job("wake snoozed conversations", lambda: wake_due_snoozes(state.db, state.clock())),
+        # Bounded per tick so the other jobs keep their pace while a backlog is worked off.
+        Job("store list entries", lambda: store_missing_entries(state.db, limit=20_000)),
         Job(
             "deliver webhooks",
             lambda: deliver_due(state.db, state.clock, client, policy),
@@ -122,5 +125,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.parlour = state
     install_error_handlers(app)
     include_routers(app)
-    app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.openapi = openapi_builder(app)  # type: ignore[method-assign]
+    app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes,
+                       max_in_flight=settings.max_in_flight, max_queue_ms=settings.max_queue_ms)
     return app

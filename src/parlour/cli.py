@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from parlour.admins import service as admins
 from parlour.config import Settings
-from parlour.conversations.jobs import wake_due_snoozes
+from parlour.conversations.jobs import store_missing_entries, wake_due_snoozes
 from parlour.core.clock import system_clock
 from parlour.db.migrate import upgrade
 from parlour.db.session import Database
@@ -451,6 +451,14 @@ def conversations_wake_snoozed(database_url: DatabaseUrl = None) -> None:
     db = _migrated(database_url)
     woken = wake_due_snoozes(db, system_clock())
     console.print(f"Woke {woken} snoozed conversation(s).")
+
+
+@conversations_app.command("render-summaries")
+def conversations_render_summaries(database_url: DatabaseUrl = None) -> None:
+    """Store every missing list entry (what `serve` does in the background)."""
+    db = _migrated(database_url)
+    stored = store_missing_entries(db)
+    console.print(f"Stored {stored} conversation list entr{'y' if stored == 1 else 'ies'}.")
 
 
 @app.command("seed")

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     rate_limit_window: int = Field(default=10, ge=1)
     # Largest request body accepted, in bytes.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Load shedding, per worker process (`api/overload.py`): requests held at once, and the
+    # longest a request may wait for its turn (ms), before more are refused with a 503 and
+    # Retry-After. 0 turns a bound off.
+    max_in_flight: int = Field(default=64, ge=0)
+    max_queue_ms: int = Field(default=2000, ge=0)
     log_level: str = "info"
     # Seconds between runs of the background jobs (waking snoozed conversations);
     # 0 turns them off in this process.

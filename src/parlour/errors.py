@@ -120,6 +120,14 @@ class ServerError(ApiError):
     default_message = "An unexpected error occurred"
 
 
+class ServiceUnavailable(ApiError):
+    """503 `service_unavailable`: the server is overloaded; nothing was done, retry later."""
+
+    status = 503
+    code = "service_unavailable"
+    default_message = "The service is temporarily unavailable; retry later"
+
+
 class NotImplementedYet(ApiError):
     """501 `not_implemented`: a path of Intercom's API that Parlour does not serve yet."""
 

@@ -8,12 +8,18 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
+
+from parlour.db.migrate import upgrade
+from parlour.db.session import Database
+from tests.conftest import POSTGRES_ADMIN_URL
 
 
 def free_port() -> int:
@@ -33,6 +39,33 @@ def parlour(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
         text=True,
         timeout=300,
     )
+
+
+@contextmanager
+def fresh_database(
+    database_url: str, directory: Path, prefix: str = "hooks"
+) -> Iterator[tuple[str, Database]]:
+    """A new, migrated database on the backend of `database_url`; dropped afterwards.
+
+    For tests that run a server's background jobs (they serve every workspace of their
+    database) or crash it: they must own the whole database.
+    """
+    if database_url.startswith("sqlite"):
+        url, name = f"sqlite:///{directory / f'{prefix}-{uuid.uuid4().hex[:8]}.db'}", None
+    else:
+        name = f"parlour_{prefix}_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = f"{database_url.rsplit('/', 1)[0]}/{name}"
+    db = Database(url)
+    try:
+        upgrade(db.engine)
+        yield url, db
+    finally:
+        db.dispose()
+        if name is not None:
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,16 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from sqlalchemy import select
 
 from parlour.core.clock import system_clock
-from parlour.db.migrate import upgrade
 from parlour.db.models import WebhookDelivery
 from parlour.db.session import Database
-from tests.conftest import POSTGRES_ADMIN_URL
-from tests.e2e.server import running_server, server_process
+from tests.e2e.server import fresh_database, running_server, server_process
 from tests.factories import Workspace, make_admin, make_contact, make_workspace
 from tests.webhook_receiver import Received, Receiver, running_receiver
 from tests.webhook_receiver import verify as verify_signed
@@ -63,27 +59,6 @@ def verify(request: Received) -> dict[str, Any]:
 
 
 # --- databases and servers ----------------------------------------------------------------
-
-
-@contextmanager
-def fresh_database(database_url: str, directory: Path) -> Iterator[tuple[str, Database]]:
-    """A new, migrated database on the backend of `database_url`; dropped afterwards."""
-    if database_url.startswith("sqlite"):
-        url, name = f"sqlite:///{directory / f'hooks-{uuid.uuid4().hex[:8]}.db'}", None
-    else:
-        name = f"parlour_hooks_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = f"{database_url.rsplit('/', 1)[0]}/{name}"
-    db = Database(url)
-    try:
-        upgrade(db.engine)
-        yield url, db
-    finally:
-        db.dispose()
-        if name is not None:
-            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

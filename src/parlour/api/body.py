@@ -12,9 +12,10 @@ from typing import Any
 import orjson
 from fastapi import Request
 
-from parlour.errors import ParameterInvalid, ParameterNotFound
+from parlour.errors import ParameterInvalid, ParameterNotFound, UnsupportedMediaType
 
 MAX_TEXT = 65_536
+MAX_NESTING = 32  # levels of objects/lists in a free-form JSON value
 
 
 def _clean(value: str, name: str) -> str:
@@ -143,17 +144,23 @@ class Body:
         return [Body(item, path=f"{label}[{i}].") for i, item in enumerate(value)]
 
 
-def _scrub(value: Any, name: str) -> None:
-    """Refuse NUL anywhere in a free-form JSON value (custom attributes)."""
+def _scrub(value: Any, name: str, depth: int = 0) -> None:
+    """Refuse NUL anywhere in a free-form JSON value (custom attributes), and deep nesting.
+
+    JSON nested deeper than `MAX_NESTING` would overflow the recursion of this check and of
+    the JSON encoder that stores it (orjson stops at 255 levels): a 400, never a 500.
+    """
+    if depth > MAX_NESTING:
+        raise ParameterInvalid(f"{name} is nested more than {MAX_NESTING} levels deep", field=name)
     if isinstance(value, str):
         _clean(value, name)
     elif isinstance(value, dict):
         for key, item in value.items():
             _clean(key, name)
-            _scrub(item, name)
+            _scrub(item, name, depth + 1)
     elif isinstance(value, list):
         for item in value:
-            _scrub(item, name)
+            _scrub(item, name, depth + 1)
 
 
 def custom_attributes(body: Body, name: str = "custom_attributes") -> dict[str, Any] | None:
@@ -170,6 +177,21 @@ def custom_attributes(body: Body, name: str = "custom_attributes") -> dict[str, 
     return dict(value)
 
 
+def _declares_json(content_type: str | None) -> bool:
+    """True for `application/json` (any parameters), `application/*+json`, or no header.
+
+    A body that says it is something else (`text/plain`, a form, multipart) is refused
+    rather than guessed at: those are the types a browser may send cross-site without
+    asking first. A request without a Content-Type is still read as JSON, as it always was.
+    """
+    if content_type is None:
+        return True
+    media = content_type.partition(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
 async def json_body(request: Request, *, empty_ok: bool = False) -> Body:
     """The request's JSON object; an empty body is `{}` only where the endpoint allows it."""
     raw = await request.body()
@@ -177,6 +199,8 @@ async def json_body(request: Request, *, empty_ok: bool = False) -> Body:
         if empty_ok:
             return Body({})
         raise ParameterNotFound("Request body is required", field="body")
+    if not _declares_json(request.headers.get("content-type")):
+        raise UnsupportedMediaType()
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:

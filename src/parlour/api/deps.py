@@ -84,6 +84,7 @@ def _identify(request: Request, session: Session, state: AppState) -> Call:
 async def reading(request: Request) -> AsyncIterator[Call]:
     """A read-only call: a plain transaction, rolled back at the end."""
     state = app_state(request)
+    await request.body()  # before the transaction: see `writing`
     with state.db.read_session() as session:
         yield _identify(request, session, state)
 
@@ -91,7 +92,12 @@ async def reading(request: Request) -> AsyncIterator[Call]:
 async def writing(request: Request) -> AsyncIterator[Call]:
     """A write call: this dependency owns the transaction and commits once on success."""
     state = app_state(request)
+    # Read the whole body (Starlette keeps it for the handler) before the transaction opens,
+    # so no transaction spans an await: waiting for a slow body while holding SQLite's write
+    # lock would make every other write of this worker block the loop in busy_timeout.
+    await request.body()
     with state.db.write_session() as session:
+        await state.db.take_write_lock(session)
         call = _identify(request, session, state)
         try:
             yield call

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from parlour.api.overload import LoadShedder, overloaded
 from parlour.api.responses import JsonResponse
 from parlour.errors import ApiError, NotFound, ParameterInvalid, PayloadTooLarge, ServerError
 
@@ -75,14 +79,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class EdgeMiddleware:
-    """Request ids, rate-limit headers, body-size limit, and the last-resort 500.
+    """Request ids, rate-limit headers, load shedding, body-size limit, the last-resort 500.
 
     A pure ASGI middleware (not BaseHTTPMiddleware, which costs a task per request).
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        max_in_flight: int = 0,
+        max_queue_ms: int = 0,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.shedder = LoadShedder(max_in_flight, max_queue_ms)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -106,6 +117,33 @@ class EdgeMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        shedder = self.shedder
+        if not shedder.enabled:
+            await self._serve(scope, receive, send_with_headers, request_id, lambda: started)
+            return
+        arrived = shedder.admit()
+        if arrived is None:
+            await _send_error(send_with_headers, request_id, overloaded("too many requests"))
+            return
+        try:
+            # Get in line: every request this worker read in the same turn of its loop is
+            # counted before the first of them blocks the loop in its handler.
+            await asyncio.sleep(0)
+            if shedder.waited_too_long(arrived):
+                await _send_error(send_with_headers, request_id, overloaded("queue too long"))
+                return
+            await self._serve(scope, receive, send_with_headers, request_id, lambda: started)
+        finally:
+            shedder.release()
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send_with_headers: Send,
+        request_id: str,
+        started: Callable[[], bool],
+    ) -> None:
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await _send_error(
@@ -139,11 +177,15 @@ class EdgeMiddleware:
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except ApiError as exc:
-            if not started:
+            if not started():
                 await _send_error(send_with_headers, request_id, exc)
+        except ClientDisconnect:
+            # The client left before its request was read whole: nothing was done, and
+            # nobody is there to answer.
+            log.info("client went away before sending request %s", request_id)
         except Exception:
             log.exception("unhandled error in request %s", request_id)
-            if not started:
+            if not started():
                 await _send_error(send_with_headers, request_id, ServerError())
 
 
@@ -161,5 +203,6 @@ async def _send_error(send: Send, request_id: str, exc: ApiError) -> None:
         (b"content-type", b"application/json; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),
     ]
+    headers.extend((name.lower().encode(), value.encode()) for name, value in exc.headers.items())
     await send({"type": "http.response.start", "status": exc.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -15,3 +15,9 @@ class JsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+class EncodedJsonResponse(Response):
+    """A JSON response whose body is already encoded (spliced from stored fragments)."""
+
+    media_type = JsonResponse.media_type

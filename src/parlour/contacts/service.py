@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from parlour.contacts import repository
+from parlour.conversations import summaries
 from parlour.core.cursor import Cursor, CursorCodec
 from parlour.core.ids import is_contact_id, new_contact_id
 from parlour.db.models import Contact, Tag
@@ -262,6 +263,7 @@ def delete_contact(session: Session, *, workspace_id: int, contact_id: str) -> C
     contact = _contact(session, workspace_id, contact_id)
     # The workspace row first, as conversation writes take it, then the contact.
     workspace_repo.lock(session, workspace_id)
+    summaries.mark_stale(session, summaries.affected_by(contact))
     repository.delete_contact(session, workspace_id, contact.id)
     workspace_repo.bump_data_version(session, workspace_id)
     return contact

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from parlour.conversations import lifecycle, repository
+from parlour.conversations import lifecycle, repository, summaries
 from parlour.db.session import Database
 from parlour.webhooks.outbox import record_announced
 
@@ -46,3 +46,24 @@ def wake_due_snoozes(db: Database, now: int, *, limit: int | None = None) -> int
     if woken:
         log.info("woke %d snoozed conversation(s)", woken)
     return woken
+
+
+def store_missing_entries(db: Database, *, limit: int | None = None) -> int:
+    """Render and store list entries that are missing (after a migration or a rename).
+
+    Batch by batch, each in a transaction of its own; returns how many were stored.
+    """
+    with db.read_session() as session:
+        if not summaries.missing(session):
+            return 0  # the usual case: no write transaction (no SQLite write lock) at all
+    stored = 0
+    while limit is None or stored < limit:
+        with db.write_session() as session:
+            batch = summaries.refill(session)
+            session.commit()
+        if not batch:
+            break
+        stored += batch
+    if stored:
+        log.info("stored %d conversation list entr%s", stored, "y" if stored == 1 else "ies")
+    return stored

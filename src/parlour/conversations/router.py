@@ -16,7 +16,7 @@ from parlour.api.pagination import (
     parse_page,
     parse_per_page,
 )
-from parlour.api.responses import JsonResponse
+from parlour.api.responses import EncodedJsonResponse, JsonResponse
 from parlour.api.versioning import uses_legacy_pages
 from parlour.conversations import lifecycle, schemas, search_fields, service
 from parlour.conversations.service import ListQuery
@@ -148,7 +148,7 @@ async def list_conversations(
     order: Annotated[str | None, Query(description="asc or desc (default)")] = None,
     sort: Annotated[str | None, Query(description="created_at, updated_at, waiting_since")] = None,
     display_as: Annotated[str | None, Query(description="plaintext")] = None,
-) -> JsonResponse:
+) -> EncodedJsonResponse:
     """List the workspace's conversations, newest update first, without their parts."""
     query, given = parse_list_query(request)
     size = parse_per_page(per_page)
@@ -165,6 +165,7 @@ async def list_conversations(
         page=parse_page(page) if legacy else None,
         codec=call.state.cursor_codec,
         counts=call.state.count_cache,
+        plaintext=plaintext,
     )
     if legacy:
         pages = legacy_pages(
@@ -184,7 +185,7 @@ async def list_conversations(
         pages=pages,
         total_count=result.total,
     )
-    return JsonResponse(body)
+    return EncodedJsonResponse(body)
 
 
 def parse_search_pagination(body: Body) -> tuple[int, str | None]:
@@ -217,7 +218,7 @@ def parse_search_pagination(body: Body) -> tuple[int, str | None]:
     summary="Search conversations",
     response_class=JsonResponse,
 )
-async def search_conversations(request: Request, call: ReadCall) -> JsonResponse:
+async def search_conversations(request: Request, call: ReadCall) -> EncodedJsonResponse:
     """Conversations matching an Intercom search query, newest created first, cursor pages."""
     body = await json_body(request)
     query = parse_search_query(body.data.get("query"), search_fields.FIELDS)
@@ -235,7 +236,7 @@ async def search_conversations(request: Request, call: ReadCall) -> JsonResponse
     pages = cursor_pages(
         page=result.page, per_page=size, total=result.total, next_cursor=result.next_cursor
     )
-    return JsonResponse(
+    return EncodedJsonResponse(
         schemas.conversation_list(
             result.rows, result.related, plaintext=False, pages=pages, total_count=result.total
         )
@@ -252,16 +253,20 @@ async def retrieve_conversation(
     conversation_id: str,
     call: ReadCall,
     display_as: Annotated[str | None, Query(description="plaintext")] = None,
-) -> JsonResponse:
+) -> EncodedJsonResponse:
     """One conversation with up to its 500 most recent parts, oldest first."""
     plaintext = parse_display_as(display_as)
     detail = service.retrieve_conversation(
-        call.session, workspace_id=call.workspace_id, conversation_id=conversation_id
+        call.session,
+        workspace_id=call.workspace_id,
+        conversation_id=conversation_id,
+        use_stored=not plaintext,
     )
-    body = schemas.conversation(
-        detail.row, detail.related, plaintext=plaintext, part_rows=detail.parts
+    return EncodedJsonResponse(
+        schemas.conversation_with_parts(
+            detail.row, detail.related, plaintext=plaintext, part_rows=detail.parts
+        )
     )
-    return JsonResponse(body)
 
 
 # Writes. Bodies are parsed here into the lifecycle's plain values; the lifecycle decides.

@@ -6,13 +6,20 @@ spec declares non-nullable are omitted rather than sent as null when we have no 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+import orjson
+from sqlalchemy import Row
 
 from parlour.conversations.repository import Related
 from parlour.core.text import html_to_text
-from parlour.db.models import Admin, Contact, Conversation, ConversationPart, Tag
+from parlour.db.models import Conversation, ConversationPart, Tag
 
 CONTACT_TYPES = ("user", "lead", "contact")
+# A conversation as a write just left it (ORM object) or as a page read it (plain row).
+ConversationRow = Conversation | Row[Any]
+PartRow = ConversationPart | Row[Any]
 
 
 def _body(text: str | None, plaintext: bool) -> str | None:
@@ -24,7 +31,7 @@ def _body(text: str | None, plaintext: bool) -> str | None:
 def author(author_type: str, author_id: str, related: Related) -> dict[str, Any]:
     """`conversation_part_author`: type, id, name and (when known) email."""
     out: dict[str, Any] = {"type": author_type, "id": author_id, "name": None}
-    person: Admin | Contact | None
+    person: Row[Any] | None
     if author_type in ("admin", "bot"):
         person = related.admins.get(author_id)
     elif author_type in CONTACT_TYPES:
@@ -38,7 +45,7 @@ def author(author_type: str, author_id: str, related: Related) -> dict[str, Any]
     return out
 
 
-def source(row: Conversation, related: Related, plaintext: bool) -> dict[str, Any]:
+def source(row: ConversationRow, related: Related, plaintext: bool) -> dict[str, Any]:
     """`conversation_source`: the opening message."""
     return {
         "type": row.source_type,
@@ -53,17 +60,17 @@ def source(row: Conversation, related: Related, plaintext: bool) -> dict[str, An
     }
 
 
-def _tags(row: Conversation, related: Related) -> dict[str, Any]:
+def _tags(row: ConversationRow, related: Related) -> dict[str, Any]:
     tags = []
-    for tag, link in related.tags.get(row.id, []):
+    for tag in related.tags.get(row.id, []):
         item: dict[str, Any] = {
             "type": "tag",
             "id": str(tag.id),
             "name": tag.name,
-            "applied_at": link.applied_at,
+            "applied_at": tag.applied_at,
             "applied_by": (
-                {"type": "admin", "id": str(link.applied_by_id)}
-                if link.applied_by_id is not None
+                {"type": "admin", "id": str(tag.applied_by_id)}
+                if tag.applied_by_id is not None
                 else None
             ),
         }
@@ -71,7 +78,7 @@ def _tags(row: Conversation, related: Related) -> dict[str, Any]:
     return {"type": "tag.list", "tags": tags}
 
 
-def _rating(row: Conversation) -> dict[str, Any] | None:
+def _rating(row: ConversationRow) -> dict[str, Any] | None:
     if row.rating is None:
         return None
     rating: dict[str, Any] = {"rating": row.rating}
@@ -88,7 +95,7 @@ def _rating(row: Conversation) -> dict[str, Any] | None:
     return rating
 
 
-def _first_contact_reply(row: Conversation) -> dict[str, Any] | None:
+def _first_contact_reply(row: ConversationRow) -> dict[str, Any] | None:
     if row.first_contact_reply_at is None:
         return None
     return {
@@ -98,7 +105,7 @@ def _first_contact_reply(row: Conversation) -> dict[str, Any] | None:
     }
 
 
-def _sla_applied(row: Conversation, related: Related) -> dict[str, Any] | None:
+def _sla_applied(row: ConversationRow, related: Related) -> dict[str, Any] | None:
     policy = related.sla_policies.get(row.sla_policy_id) if row.sla_policy_id else None
     if policy is None or row.sla_status is None:
         return None
@@ -110,11 +117,11 @@ def _sla_applied(row: Conversation, related: Related) -> dict[str, Any] | None:
 
 
 def conversation(
-    row: Conversation,
+    row: ConversationRow,
     related: Related,
     *,
     plaintext: bool = False,
-    part_rows: list[ConversationPart] | None = None,
+    part_rows: Sequence[PartRow] | None = None,
 ) -> dict[str, Any]:
     """A `conversation` object; with `part_rows`, including `conversation_parts`."""
     contacts = [
@@ -151,15 +158,40 @@ def conversation(
         "ai_agent_participated": False,
     }
     if part_rows is not None:
-        out["conversation_parts"] = {
-            "type": "conversation_part.list",
-            "conversation_parts": [part(p, related, plaintext) for p in part_rows],
-            "total_count": row.part_count,
-        }
+        out["conversation_parts"] = _parts(row, related, plaintext, part_rows)
     return out
 
 
-def part(row: ConversationPart, related: Related, plaintext: bool) -> dict[str, Any]:
+def conversation_with_parts(
+    row: ConversationRow,
+    related: Related,
+    *,
+    plaintext: bool,
+    part_rows: Sequence[PartRow],
+) -> bytes:
+    """A `conversation` with its `conversation_parts`, encoded.
+
+    The stored list entry is the same object up to its parts (which `conversation` puts
+    last), so it is spliced: its closing brace gives way to the parts.
+    """
+    stored = None if plaintext else getattr(row, "summary", None)
+    if stored is None:
+        return orjson.dumps(conversation(row, related, plaintext=plaintext, part_rows=part_rows))
+    parts = _parts(row, related, plaintext, part_rows)
+    return b"".join((stored[:-1], b',"conversation_parts":', orjson.dumps(parts), b"}"))
+
+
+def _parts(
+    row: ConversationRow, related: Related, plaintext: bool, part_rows: Sequence[PartRow]
+) -> dict[str, Any]:
+    return {
+        "type": "conversation_part.list",
+        "conversation_parts": [part(p, related, plaintext) for p in part_rows],
+        "total_count": row.part_count,
+    }
+
+
+def part(row: PartRow, related: Related, plaintext: bool) -> dict[str, Any]:
     """A `conversation_part` object."""
     out: dict[str, Any] = {
         "type": "conversation_part",
@@ -186,23 +218,38 @@ def part(row: ConversationPart, related: Related, plaintext: bool) -> dict[str, 
 
 
 def conversation_list(
-    rows: list[Conversation],
+    rows: Sequence[ConversationRow],
     related: Related,
     *,
     plaintext: bool,
     pages: dict[str, Any],
     total_count: int,
-) -> dict[str, Any]:
-    """A `conversation.list` page; list items never carry `conversation_parts`."""
-    return {
-        "type": "conversation.list",
-        "conversations": [conversation(r, related, plaintext=plaintext) for r in rows],
-        "total_count": total_count,
-        "pages": pages,
-    }
+) -> bytes:
+    """A `conversation.list` page, encoded; list items never carry `conversation_parts`.
+
+    A row's stored list entry (`conversations.summaries`) is spliced in as it is; rows
+    without one, and plaintext pages, are rendered from `related`.
+    """
+    entries = [
+        stored
+        if not plaintext and (stored := getattr(row, "summary", None)) is not None
+        else orjson.dumps(conversation(row, related, plaintext=plaintext))
+        for row in rows
+    ]
+    return b"".join(
+        (
+            b'{"type":"conversation.list","conversations":[',
+            b",".join(entries),
+            b'],"total_count":',
+            orjson.dumps(total_count),
+            b',"pages":',
+            orjson.dumps(pages),
+            b"}",
+        )
+    )
 
 
-def message(row: Conversation) -> dict[str, Any]:
+def message(row: ConversationRow) -> dict[str, Any]:
     """The `message` Intercom answers `POST /conversations` with."""
     out: dict[str, Any] = {
         "type": "user_message",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from parlour.conversations import repository
@@ -53,7 +54,7 @@ class ListQuery:
 class ListPage:
     """One page of conversations and everything needed to render it."""
 
-    rows: list[Conversation]
+    rows: list[Row[Any]]
     related: Related
     query: ListQuery
     page: int
@@ -92,7 +93,11 @@ def _filter_for(session: Session, workspace_id: int, query: ListQuery) -> ListFi
     )
 
 
-def _sort_value(row: Conversation, sort: str) -> int:
+def _to_render(rows: list[Row[Any]], plaintext: bool) -> list[Row[Any]]:
+    return rows if plaintext else [row for row in rows if row.summary is None]
+
+
+def _sort_value(row: Row[Any], sort: str) -> int:
     value = getattr(row, sort)
     assert value is not None  # waiting_since lists only rows that have one
     return int(value)
@@ -110,8 +115,13 @@ def list_conversations(
     page: int | None,
     codec: CursorCodec,
     counts: CountCache,
+    plaintext: bool = False,
 ) -> ListPage:
-    """A page of the workspace's conversations, by cursor (2.x) or page number (1.x)."""
+    """A page of the workspace's conversations, by cursor (2.x) or page number (1.x).
+
+    `related` covers only the rows a page must render itself: those without a stored list
+    entry, or every row for a plaintext page (entries are stored as HTML).
+    """
     after: tuple[int, int] | None = None
     page_number = page or 1
     if starting_after:
@@ -152,7 +162,7 @@ def list_conversations(
             limit=per_page + 1,
         )
     has_more = len(rows) > per_page
-    rows = rows[:per_page]
+    rows = repository.complete(session, rows[:per_page], all_rows=plaintext)
     next_cursor = None
     if has_more:
         last = rows[-1]
@@ -166,7 +176,7 @@ def list_conversations(
             )
         )
     total = repository.count(session, workspace_id, flt, data_version=data_version, cache=counts)
-    related = repository.load_related(session, workspace_id, rows)
+    related = repository.load_related(session, workspace_id, _to_render(rows, plaintext))
     return ListPage(
         rows=rows,
         related=related,
@@ -182,7 +192,7 @@ def list_conversations(
 class SearchPage:
     """One page of search results and everything needed to render it."""
 
-    rows: list[Conversation]
+    rows: list[Row[Any]]
     related: Related
     page: int
     per_page: int
@@ -239,7 +249,7 @@ def search_conversations(
         )
     return SearchPage(
         rows=rows,
-        related=repository.load_related(session, workspace_id, rows),
+        related=repository.load_related(session, workspace_id, _to_render(rows, False)),
         page=page_number,
         per_page=per_page,
         total=total,
@@ -251,21 +261,28 @@ def search_conversations(
 class ConversationDetail:
     """A conversation with its newest parts (oldest first) and related rows."""
 
-    row: Conversation
-    parts: list[ConversationPart]
+    row: Row[Any]
+    parts: list[Row[Any]]
     related: Related
 
 
 def retrieve_conversation(
-    session: Session, *, workspace_id: int, conversation_id: str
+    session: Session, *, workspace_id: int, conversation_id: str, use_stored: bool = False
 ) -> ConversationDetail:
-    """One conversation of the caller's workspace with its parts, or 404."""
+    """One conversation of the caller's workspace with its parts, or 404.
+
+    With `use_stored`, `related` leaves out what the conversation's stored list entry
+    already shows, if it has one (a read's HTML answer splices it). Without, it covers
+    everything: a write renders what it changed, before its entry is stored at commit.
+    """
+    session.flush()  # a write's changes, before they are read back as plain rows
     numeric = parse_numeric_id(conversation_id)
-    row = repository.get(session, workspace_id, numeric) if numeric is not None else None
+    row = repository.read_row(session, workspace_id, numeric) if numeric is not None else None
     if row is None:
         raise NotFound()
-    part_rows = repository.parts(session, workspace_id, row.id)
-    related = repository.load_related(session, workspace_id, [row], part_rows)
+    part_rows = repository.read_parts(session, workspace_id, row.id)
+    rendered = _to_render([row], plaintext=not use_stored)
+    related = repository.load_related(session, workspace_id, rendered, part_rows)
     return ConversationDetail(row=row, parts=part_rows, related=related)
 
 

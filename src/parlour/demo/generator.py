@@ -1014,6 +1014,7 @@ class ConversationGenerator:
                 "first_contact_reply_at": derived.first_contact_reply_at,
                 "statistics": statistics.to_dict(),
                 "part_count": len(parts),
+                "summary": None,  # the loader renders list entries once the rows are stored
             }
         )
 

@@ -7,15 +7,17 @@ the start. Seeding therefore assumes nothing else inserts conversations meanwhil
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, Connection, Table, func, select, text, update
+from sqlalchemy.orm import Session
 
+from parlour.conversations import summaries
 from parlour.db.models import (
     Admin,
     Contact,
@@ -109,7 +111,8 @@ def _insert(conn: Connection, table: Table, rows: list[Row]) -> None:
 
 
 def _encode_json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+    # orjson: several times faster than json.dumps on these small values, same JSON meaning.
+    return None if value is None else orjson.dumps(value).decode()
 
 
 def _max_id(conn: Connection, table: Table) -> int:
@@ -259,6 +262,9 @@ def seed_conversations(
         )
         with writer.begin() as conn:
             _insert_batch(conn, rows)
+            # List entries render from the stored rows, exactly as a write would render them.
+            ids = range(next_conversation, next_conversation + size)
+            summaries.store(Session(bind=conn), ids)
         next_conversation += size
         next_part += len(rows.parts)
         done += size

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -271,15 +272,22 @@ def _match(
                 return false()
         return expression.in_(ids) if len(ids) > 1 else expression == ids[0]
     if kind in _ORDERED or kind is Kind.BOOLEAN:
+        bound: list[Any] = values
+        if kind is Kind.NUMBER and ctx.dialect == "postgresql":
+            # SQLAlchemy types a bound number by its Python type, and an IN list by its first
+            # item, and psycopg casts every item to that type: `IN (0, 129.5)` was sent as
+            # `IN (0::INTEGER, 129.5::INTEGER)`, i.e. 130. Decimals bind as NUMERIC, the
+            # expression's type, exactly (a float's repr is the JSON number stored).
+            bound = [Decimal(repr(v)) for v in values]
         if operator in ("=", "IN"):
-            return expression.in_(values) if len(values) > 1 else expression == values[0]
+            return expression.in_(bound) if len(bound) > 1 else expression == bound[0]
         compare = {
             "<": expression.__lt__,
             "<=": expression.__le__,
             ">": expression.__gt__,
             ">=": expression.__ge__,
         }[operator]
-        return compare(values[0])
+        return compare(bound[0])
     assert kind in (Kind.KEYWORD, Kind.TEXT), kind
     needles = [fold(str(v)) for v in values]
     subject = expression

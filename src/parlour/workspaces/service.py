@@ -45,17 +45,16 @@ def authenticate(session: Session, token: str) -> Principal:
     found = repository.token_with_workspace(session, digest)
     # The lookup is by hash, so timing reveals nothing about the token; the explicit
     # constant-time comparison guards against a collation-insensitive index match.
-    if found is None or not hmac.compare_digest(found[0].token_hash, digest):
+    if found is None or not hmac.compare_digest(found.token_hash, digest):
         raise Unauthorized()
-    token_row, workspace = found
     return Principal(
-        token_id=token_row.id,
-        admin_id=token_row.admin_id,
-        workspace_id=workspace.id,
-        app_id=workspace.app_id,
-        workspace_name=workspace.name,
-        api_version=workspace.api_version,
-        data_version=workspace.data_version,
+        token_id=found.token_id,
+        admin_id=found.admin_id,
+        workspace_id=found.workspace_id,
+        app_id=found.app_id,
+        workspace_name=found.workspace_name,
+        api_version=found.api_version,
+        data_version=found.data_version,
     )
 
 

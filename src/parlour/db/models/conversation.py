@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from parlour.core.text import fold, indexed_words
@@ -51,6 +51,13 @@ class Conversation(Base):
             "id",
             sqlite_where=text("waiting_since IS NOT NULL"),
             postgresql_where=text("waiting_since IS NOT NULL"),
+        ),
+        # List entries still to render (`conversations.summaries.refill`): empty when current.
+        Index(
+            "ix_conversation_unrendered",
+            "id",
+            sqlite_where=text("summary IS NULL"),
+            postgresql_where=text("summary IS NULL"),
         ),
         # The snooze scheduler's queue: only snoozed rows, in wake-up order.
         Index(
@@ -126,6 +133,9 @@ class Conversation(Base):
     first_contact_reply_at: Mapped[int | None]
     statistics: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     part_count: Mapped[int] = mapped_column(default=0)
+    # The list entry as pages show it, rendered when the conversation or what it shows
+    # changes (`conversations.summaries`); null until rendered. Not loaded with the object.
+    summary: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     @validates("source_subject", "source_body")
     def _fold_for_search(self, key: str, value: str | None) -> str | None:

@@ -1,0 +1,158 @@
+"""Property tests of the signed cursor codec (`core/cursor.py`).
+
+Any cursor round-trips; anything else a client can send — a tampered, truncated or
+extended token, one signed with another secret or for another workspace, a payload that
+is signed but malformed, any string at all — is the codec's one error, a 400
+`parameter_invalid` naming `starting_after`, and never another exception.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from parlour.core.cursor import Cursor, CursorCodec, _b64
+from parlour.errors import ParameterInvalid
+
+SECRET = b"test-secret-key-for-cursors"
+CODEC = CursorCodec(SECRET)
+INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), INT64, st.floats(allow_nan=False, allow_infinity=False), st.text()
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+CURSORS = st.builds(
+    Cursor,
+    workspace_id=INT64,
+    query=st.dictionaries(st.text(max_size=20), JSON_VALUES, max_size=5),
+    sort_value=INT64,
+    last_id=INT64,
+    page=INT64,
+)
+
+
+def _refused(token: str, workspace_id: int, codec: CursorCodec = CODEC) -> None:
+    with pytest.raises(ParameterInvalid) as caught:
+        codec.decode(token, workspace_id=workspace_id)
+    assert caught.value.field == "starting_after"
+    assert caught.value.message == "starting_after is not a valid cursor"
+
+
+def _refused_or_same(token: str, cursor: Cursor) -> None:
+    """Base64 ignores a last character's unused bits: such a token *is* the same cursor."""
+    try:
+        decoded = CODEC.decode(token, workspace_id=cursor.workspace_id)
+    except ParameterInvalid as error:
+        assert error.field == "starting_after"
+        return
+    assert decoded == cursor, token
+
+
+@settings(max_examples=150)
+@given(cursor=CURSORS)
+def test_any_cursor_round_trips(cursor: Cursor) -> None:
+    token = CODEC.encode(cursor)
+    assert token.isascii() and len(token.split(".")) == 2
+    if len(token) <= 4096:
+        assert CODEC.decode(token, workspace_id=cursor.workspace_id) == cursor
+    else:
+        _refused(token, cursor.workspace_id)  # the codec's length limit
+
+
+@settings(max_examples=150)
+@given(cursor=CURSORS, other=INT64)
+def test_another_workspace_is_refused(cursor: Cursor, other: int) -> None:
+    if other != cursor.workspace_id:
+        _refused(CODEC.encode(cursor), other)
+
+
+@settings(max_examples=150)
+@given(cursor=CURSORS, secret=st.binary(min_size=1, max_size=64))
+def test_another_secret_is_refused(cursor: Cursor, secret: bytes) -> None:
+    if secret != SECRET:
+        _refused(CursorCodec(secret).encode(cursor), cursor.workspace_id)
+
+
+@settings(max_examples=150)
+@given(cursor=CURSORS, data=st.data())
+def test_any_tampering_is_refused(cursor: Cursor, data: st.DataObject) -> None:
+    token = CODEC.encode(cursor)
+    position = data.draw(st.integers(min_value=0, max_value=len(token) - 1), label="position")
+    replacement = data.draw(st.characters(), label="replacement")
+    kind = data.draw(st.sampled_from(["replace", "truncate", "insert", "delete", "append"]))
+    if kind == "replace":
+        tampered = token[:position] + replacement + token[position + 1 :]
+    elif kind == "truncate":
+        tampered = token[:position]
+    elif kind == "insert":
+        tampered = token[:position] + replacement + token[position:]
+    elif kind == "delete":
+        tampered = token[:position] + token[position + 1 :]
+    else:
+        tampered = token + data.draw(st.text(min_size=1, max_size=8), label="suffix")
+    if tampered != token:
+        _refused_or_same(tampered, cursor)
+
+
+@settings(max_examples=150)
+@given(cursor=CURSORS, query=st.dictionaries(st.text(max_size=10), JSON_VALUES, max_size=3))
+def test_payload_swapped_between_tokens_is_refused(cursor: Cursor, query: dict[str, Any]) -> None:
+    """Another query's payload under this token's signature (a cut-and-paste forgery)."""
+    mine = CODEC.encode(cursor)
+    theirs = CODEC.encode(Cursor(cursor.workspace_id, query, 0, 0, 1))
+    forged = theirs.partition(".")[0] + "." + mine.partition(".")[2]
+    if forged != mine:
+        _refused_or_same(forged, cursor)
+
+
+def _signed(payload: bytes) -> str:
+    signature = hmac.new(SECRET, payload, "sha256").digest()[:16]
+    return f"{_b64(payload)}.{_b64(signature)}"
+
+
+@settings(max_examples=150)
+@given(payload=st.one_of(
+    JSON_VALUES,
+    st.fixed_dictionaries({}, optional={
+        "w": JSON_VALUES, "q": JSON_VALUES, "v": JSON_VALUES, "i": JSON_VALUES,
+        "p": JSON_VALUES,
+    }),
+))  # fmt: skip
+@example(payload={"w": 1, "q": {}, "v": "9" * 5000, "i": 1, "p": 1})
+@example(payload={"w": 1, "q": [["a", 1]], "v": 1, "i": 1, "p": 1})
+@example(payload={"w": 1, "q": "ab", "v": 1, "i": 1, "p": 1})
+def test_signed_but_malformed_payloads_never_raise_anything_else(payload: Any) -> None:
+    """Even a payload signed with the server's own key cannot make decode fail oddly."""
+    token = _signed(orjson.dumps(payload))
+    try:
+        cursor = CODEC.decode(token, workspace_id=1)
+    except ParameterInvalid as error:
+        assert error.field == "starting_after"
+        return
+    assert isinstance(cursor, Cursor) and cursor.workspace_id == 1
+    assert all(isinstance(v, int) for v in (cursor.sort_value, cursor.last_id, cursor.page))
+    assert isinstance(cursor.query, dict)
+
+
+@settings(max_examples=150)
+@given(token=st.one_of(
+    st.text(max_size=200),
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=",
+            max_size=200),
+    st.builds(lambda n: "A" * n + "." + "A" * 22, st.integers(0, 5000)),
+))  # fmt: skip
+@example(token="." * 5000)
+@example(token="é.é")
+@example(token="A.")
+@example(token=".A")
+def test_any_string_is_refused_cleanly(token: str) -> None:
+    _refused(token, 1)
