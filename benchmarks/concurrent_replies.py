@@ -41,14 +41,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _prepare(url: str) -> tuple[str, int, str, int]:
-    """A workspace with an admin, a contact and a conversation: (token, admin, contact, id)."""
+def prepare(url: str, *, name: str, conversations: int = 1) -> tuple[str, int, str, list[int]]:
+    """A migrated workspace with an admin, a contact and conversations the contact started:
+    (token, admin id, contact id, conversation ids). Shared by the benchmarks."""
     db = Database(url)
     try:
         upgrade(db.engine)
         now = system_clock()
         with db.write_session() as session:
-            workspace, owner = workspaces.create_workspace(session, name="Replies", now=now)
+            workspace, owner = workspaces.create_workspace(session, name=name, now=now)
             token = workspaces.create_token(session, workspace, now=now, admin_id=owner.id)
             contact = Contact(
                 id=new_contact_id(now), workspace_id=workspace.id, role="user",
@@ -56,13 +57,16 @@ def _prepare(url: str) -> tuple[str, int, str, int]:
             )
             session.add(contact)
             session.flush()
-            row = lifecycle.create_conversation(
-                session, workspace_id=workspace.id, now=now, from_type="user",
-                from_id=contact.id, body="Race me", subject=None, attachments=(),
-                created_at=None,
-            )
+            ids = [
+                lifecycle.create_conversation(
+                    session, workspace_id=workspace.id, now=now, from_type="user",
+                    from_id=contact.id, body=f"{name} {n}", subject=None, attachments=(),
+                    created_at=None,
+                ).id
+                for n in range(conversations)
+            ]
             session.commit()
-            return token, owner.id, contact.id, row.id
+            return token, owner.id, contact.id, ids
     finally:
         db.dispose()
 
@@ -93,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="parlour-race-") as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'race.db'}"
-        token, admin, contact, cid = _prepare(url)
+        token, admin, contact, [cid] = prepare(url, name="Replies")
         port = _free_port()
         env = {**os.environ, "PARLOUR_DATABASE_URL": url}
         server = subprocess.Popen(

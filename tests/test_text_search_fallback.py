@@ -45,7 +45,7 @@ def test_search_works_without_pg_trgm(
     try:
         with caplog.at_level(logging.WARNING, logger="parlour.migrations"):
             upgrade(db.engine)
-        assert current_revision(db.engine) == "0005"
+        assert current_revision(db.engine) == "0006"
         assert any("pg_trgm is not available" in r.getMessage() for r in caplog.records)
         with db.engine.connect() as conn:
             indexes = set(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import orjson
@@ -34,18 +34,29 @@ def test_a_full_worker_sheds_with_503_and_does_nothing(
         _shed_replies(app, db, workspace)
 
 
-def _shed_replies(app: FastAPI, db: Database, workspace: Workspace) -> None:
+def _conversation(
+    db: Database, workspace: Workspace
+) -> tuple[int, dict[str, str], Callable[[object], bytes]]:
+    """A conversation to reply to, the JSON headers, and an admin reply body maker."""
     admin = make_admin(db, workspace, now=TEST_NOW)
     contact = make_contact(db, workspace, now=TEST_NOW)
     cid = make_conversation(
         db, workspace, ConversationSpec(created_at=TEST_NOW - 60, contact_id=contact),
         now=TEST_NOW,
     )
-    headers = {**workspace.headers, "Content-Type": "application/json"}
+
+    def reply(text: object) -> bytes:
+        return orjson.dumps({"type": "admin", "message_type": "comment",
+                             "admin_id": str(admin), "body": str(text)})
+
+    return cid, {**workspace.headers, "Content-Type": "application/json"}, reply
+
+
+def _shed_replies(app: FastAPI, db: Database, workspace: Workspace) -> None:
+    cid, headers, make_reply = _conversation(db, workspace)
 
     def reply(n: int) -> bytes:
-        return orjson.dumps({"type": "admin", "message_type": "comment",
-                             "admin_id": str(admin), "body": f"reply {n}"})
+        return make_reply(f"reply {n}")
 
     async def burst() -> list[Answer]:
         return list(await asyncio.gather(*(
@@ -91,17 +102,7 @@ def test_a_slow_request_body_holds_no_transaction(
     (It did: SQLite's lock was taken while authenticating, then the handler awaited the body,
     and the next write of the worker blocked the loop in busy_timeout for 30 s.)
     """
-    admin = make_admin(db, workspace, now=TEST_NOW)
-    contact = make_contact(db, workspace, now=TEST_NOW)
-    cid = make_conversation(
-        db, workspace, ConversationSpec(created_at=TEST_NOW - 60, contact_id=contact),
-        now=TEST_NOW,
-    )
-    headers = {**workspace.headers, "Content-Type": "application/json"}
-
-    def reply(text: str) -> bytes:
-        return orjson.dumps({"type": "admin", "message_type": "comment",
-                             "admin_id": str(admin), "body": text})
+    cid, headers, reply = _conversation(db, workspace)
 
     async def scene(app: FastAPI) -> list[Answer]:
         arrived = asyncio.Event()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from parlour.db.models import Workspace as WorkspaceRow
 from parlour.db.session import Database
 from tests.conftest import TEST_NOW
 from tests.contract.intercom_spec import errors_against
@@ -473,6 +474,33 @@ def test_writes_bump_counts_immediately(inbox: Inbox) -> None:
     inbox.part(cid, {"message_type": "close", "type": "admin", "admin_id": str(inbox.admin)})
     assert total(sort="waiting_since") == 0
     assert total(type="admin", admin_id="nobody", open="false") == 1
+
+
+def test_only_creates_and_deletes_move_the_unfiltered_count(inbox: Inbox, db: Database) -> None:
+    """Replies and state changes keep the unfiltered total cached; it is still exact."""
+    def total() -> int:
+        body = inbox.client.get("/conversations", headers=inbox.ws.headers)
+        return int(body.json()["total_count"])
+
+    def versions() -> tuple[int, int]:
+        with db.read_session() as session:
+            row = session.get(WorkspaceRow, inbox.ws.id)
+            assert row is not None
+            return row.data_version, row.population_version
+
+    first, second = inbox.start(), inbox.start("Another")
+    assert total() == 2
+    data, population = versions()
+    inbox.admin_reply(first)
+    inbox.part(second, {"message_type": "close", "type": "admin", "admin_id": str(inbox.admin)})
+    assert versions()[1] == population and versions()[0] > data
+    assert total() == 2
+    response = inbox.client.delete(f"/conversations/{first}", headers=inbox.ws.headers)
+    assert response.status_code == 200, response.text
+    assert versions()[1] == population + 1
+    assert total() == 1
+    inbox.start("Third")
+    assert total() == 2
 
 
 def test_run_assignment_rules_balances_across_the_team(inbox: Inbox) -> None:

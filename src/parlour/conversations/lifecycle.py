@@ -297,11 +297,13 @@ def _sla_of(session: Session, row: Conversation) -> SlaTargets | None:
     return sla_targets(rule) if rule is not None else None
 
 
-def _changed(session: Session, row: Conversation, now: int, *, touch: bool = True) -> None:
+def _changed(
+    session: Session, row: Conversation, now: int, *, touch: bool = True, created: bool = False
+) -> None:
     """Record a change: updated_at moves (for non-part changes) and counts are invalidated."""
     if touch:
         row.updated_at = max(row.updated_at, now)
-    workspace_repo.bump_data_version(session, row.workspace_id)
+    workspace_repo.bump_data_version(session, row.workspace_id, population=created)
     session.flush()
 
 
@@ -365,7 +367,7 @@ def create_conversation(
         )
     )
     contact.last_replied_at = max(contact.last_replied_at or 0, at)
-    _changed(session, row, now, touch=False)
+    _changed(session, row, now, touch=False, created=True)
     _announce(session, row, topics.USER_CREATED)
     return row
 
@@ -528,7 +530,7 @@ def delete(session: Session, *, workspace_id: int, now: int, conversation_id: st
     deleted = row.id
     _announce(session, row, topics.DELETED)
     repository.delete_conversation(session, workspace_id, deleted)
-    workspace_repo.bump_data_version(session, workspace_id)
+    workspace_repo.bump_data_version(session, workspace_id, population=True)
     session.flush()
     return deleted
 

@@ -19,7 +19,6 @@ from sqlalchemy import (
     literal,
     select,
     tuple_,
-    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -83,9 +82,10 @@ def _conditions(workspace_id: int, flt: ListFilter) -> list[ColumnElement[bool]]
         )
     if flt.waiting_only:
         # Seed rule: with sort=waiting_since, conversations a teammate answered last or that
-        # are closed are not listed; both have a null waiting_since by derivation.
+        # are closed are not listed; both have a null waiting_since by derivation
+        # (`state.derive_state`), so the partial waiting index alone answers, rows unread:
+        # testing `state` too made the count read 188,000 rows at 1M (1-5 s on SQLite).
         conditions.append(Conversation.waiting_since.is_not(None))
-        conditions.append(Conversation.state != "closed")
     return conditions
 
 
@@ -106,8 +106,10 @@ _ENTRY = [CONVERSATION.c[name] for name in ("id", *SORT_COLUMNS, "summary")]
 
 @cache
 def _keyset_statement(
-    sort: str, descending: bool, shape: tuple[bool, ...], keyed: bool
+    sort: str, descending: bool, shape: tuple[bool, ...], part: str
 ) -> Select[Any]:
+    """One of a page's statements: `first` (no position), `after` (a row-value seek, for
+    PostgreSQL), or `ties` and `later` (two seeks, for SQLite; see `keyset_page`)."""
     unassigned, by_admin, by_open, by_contacts, waiting_only = shape
     c = CONVERSATION.c
     conditions: list[ColumnElement[bool]] = [c.workspace_id == bindparam("workspace_id")]
@@ -128,30 +130,26 @@ def _keyset_statement(
             )
         )
     if waiting_only:
-        conditions.append(c.waiting_since.is_not(None))
-        conditions.append(c.state != "closed")
+        conditions.append(c.waiting_since.is_not(None))  # (so never closed: see `_conditions`)
     column = c[sort]
-    limit: BindParameter[int] = bindparam("limit")
-
-    def ordered(stmt: Select[Any], *keys: Any) -> Select[Any]:
-        return stmt.order_by(*(k.desc() if descending else k.asc() for k in keys)).limit(limit)
-
-    page = select(*_ENTRY).where(*conditions)
-    if not keyed:
-        return ordered(page, column, c.id)
-    # After (value, id): the rest of value's ties by id, then the later values. A row-value
-    # comparison `(value, id) > (?, ?)` seeks on `value` alone, so SQLite read every tie
-    # before the position (3.3 ms instead of 0.09 at 17,000 equal waiting_since values).
     value: BindParameter[int] = bindparam("after_value")
     after_id: BindParameter[int] = bindparam("after_id")
-    ties = page.where(column == value, c.id < after_id if descending else c.id > after_id)
-    later = page.where(column < value if descending else column > value)
-    both = union_all(
-        select(*ordered(ties, c.id).subquery().c),
-        select(*ordered(later, column, c.id).subquery().c),
-    ).subquery()
-    return ordered(select(*both.c), both.c[sort], both.c.id)
-
+    keys: tuple[Any, ...] = (column, c.id)
+    if part == "after":
+        position = tuple_(value, after_id)
+        key = tuple_(column, c.id)
+        conditions.append(key < position if descending else key > position)
+    elif part == "ties":
+        conditions += [column == value, c.id < after_id if descending else c.id > after_id]
+        keys = (c.id,)
+    elif part == "later":
+        conditions.append(column < value if descending else column > value)
+    return (
+        select(*_ENTRY)
+        .where(*conditions)
+        .order_by(*(k.desc() if descending else k.asc() for k in keys))
+        .limit(bindparam("limit"))
+    )
 
 
 def keyset_page(
@@ -166,7 +164,11 @@ def keyset_page(
 ) -> list[Row[Any]]:
     """Up to `limit` list entries after the (sort value, id) position, by index seek.
 
-    Each is `id`, the sort columns and `summary` only; see `complete`.
+    Each is `id`, the sort columns and `summary` only; see `complete`. After a position,
+    on SQLite, two seeks: the rest of its value's ties by id, then the later values. SQLite
+    seeks a row-value comparison `(value, id) > (?, ?)` on `value` alone and reads every
+    tie before the position (3.3 ms instead of 0.1 at 17,000 equal `waiting_since` values);
+    PostgreSQL seeks on both, and a second statement would cost it a round trip (-26%).
     """
     shape = (
         flt.unassigned,
@@ -182,10 +184,18 @@ def keyset_page(
         "contact_ids": list(flt.contact_ids or ()),
         "limit": limit,
     }
-    if after is not None:
-        params["after_value"], params["after_id"] = after
-    statement = _keyset_statement(sort, descending, shape, after is not None)
-    return list(session.connection().execute(statement, params))
+    connection = session.connection()
+    if after is None:
+        return list(connection.execute(_keyset_statement(sort, descending, shape, "first"), params))
+    params["after_value"], params["after_id"] = after
+    if connection.dialect.name == "postgresql":  # seeks on (value, id) itself: one trip
+        return list(connection.execute(_keyset_statement(sort, descending, shape, "after"), params))
+    rows = list(connection.execute(_keyset_statement(sort, descending, shape, "ties"), params))
+    if len(rows) < limit:
+        params["limit"] = limit - len(rows)
+        later = _keyset_statement(sort, descending, shape, "later")
+        rows += connection.execute(later, params)
+    return rows
 
 
 def offset_page(
@@ -235,10 +245,24 @@ class CountCache:
 
 
 def count(
-    session: Session, workspace_id: int, flt: ListFilter, *, data_version: int, cache: CountCache
+    session: Session,
+    workspace_id: int,
+    flt: ListFilter,
+    *,
+    data_version: int,
+    population_version: int,
+    cache: CountCache,
 ) -> int:
-    """How many conversations match, from the cache while the workspace is unchanged."""
-    key = (workspace_id, data_version, flt.cache_key())
+    """How many conversations match, from the cache while the workspace is unchanged.
+
+    The unfiltered count changes only when conversations are created or deleted, so it is
+    keyed on `population_version`: replies and state changes (most writes) keep it cached.
+    On a busy inbox every list page would otherwise recount (86 ms at 1M on PostgreSQL).
+    """
+    if flt == ListFilter():
+        key: tuple[Any, ...] = (workspace_id, "population", population_version)
+    else:
+        key = (workspace_id, data_version, flt.cache_key())
     cached = cache.get(key)
     if cached is not None:
         return cached

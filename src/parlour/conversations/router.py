@@ -158,6 +158,7 @@ async def list_conversations(
         call.session,
         workspace_id=call.workspace_id,
         data_version=call.principal.data_version,
+        population_version=call.principal.population_version,
         query=query,
         query_given=given,
         per_page=size,

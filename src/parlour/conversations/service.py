@@ -108,6 +108,7 @@ def list_conversations(
     *,
     workspace_id: int,
     data_version: int,
+    population_version: int,
     query: ListQuery,
     query_given: bool,
     per_page: int,
@@ -175,7 +176,14 @@ def list_conversations(
                 page=page_number + 1,
             )
         )
-    total = repository.count(session, workspace_id, flt, data_version=data_version, cache=counts)
+    total = repository.count(
+        session,
+        workspace_id,
+        flt,
+        data_version=data_version,
+        population_version=population_version,
+        cache=counts,
+    )
     related = repository.load_related(session, workspace_id, _to_render(rows, plaintext))
     return ListPage(
         rows=rows,

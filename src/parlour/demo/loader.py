@@ -278,7 +278,10 @@ def seed_conversations(
         conn.execute(
             update(_workspace)
             .where(_workspace.c.id == workspace_id)
-            .values(data_version=_workspace.c.data_version + 1)
+            .values(
+                data_version=_workspace.c.data_version + 1,
+                population_version=_workspace.c.population_version + 1,
+            )
         )
     # A bulk load changes the tables' shape more than anything else: re-plan on new stats.
     db.analyze()

@@ -20,6 +20,7 @@ _TOKEN_WITH_WORKSPACE = (
         Workspace.name.label("workspace_name"),
         Workspace.api_version,
         Workspace.data_version,
+        Workspace.population_version,
     )
     .join(Workspace, Workspace.id == AccessToken.workspace_id)
     .where(AccessToken.token_hash == bindparam("token_hash"), AccessToken.revoked_at.is_(None))
@@ -90,13 +91,16 @@ def get_setting(session: Session, key: str) -> str | None:
     return None if row is None else row.value
 
 
-def bump_data_version(session: Session, workspace_id: int) -> None:
-    """Mark the workspace's conversations changed, invalidating cached counts."""
-    session.execute(
-        update(Workspace)
-        .where(Workspace.id == workspace_id)
-        .values(data_version=Workspace.data_version + 1)
-    )
+def bump_data_version(session: Session, workspace_id: int, *, population: bool = False) -> None:
+    """Mark the workspace's conversations changed, invalidating cached counts.
+
+    `population`: conversations were created or deleted, which also changes the
+    unfiltered count.
+    """
+    values: dict[str, Any] = {"data_version": Workspace.data_version + 1}
+    if population:
+        values["population_version"] = Workspace.population_version + 1
+    session.execute(update(Workspace).where(Workspace.id == workspace_id).values(**values))
 
 
 def lock(session: Session, workspace_id: int) -> None:

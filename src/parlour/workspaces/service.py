@@ -30,6 +30,7 @@ class Principal:
     workspace_name: str
     api_version: str
     data_version: int
+    population_version: int
 
 
 def hash_token(token: str) -> str:
@@ -55,6 +56,7 @@ def authenticate(session: Session, token: str) -> Principal:
         workspace_name=found.workspace_name,
         api_version=found.api_version,
         data_version=found.data_version,
+        population_version=found.population_version,
     )
 
 

@@ -24,6 +24,9 @@ class Workspace(Base):
     created_at: Mapped[int]
     # Bumped by every conversation write, so cached counts know when they are stale.
     data_version: Mapped[int] = mapped_column(default=0)
+    # Bumped only when conversations are created or deleted: the unfiltered count (every
+    # list page's `total_count`) stays cached across replies and state changes.
+    population_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AccessToken(Base):
