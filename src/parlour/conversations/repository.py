@@ -63,39 +63,6 @@ class ListFilter:
         return (self.admin_id, self.unassigned, self.open, self.contact_ids, self.waiting_only)
 
 
-def _conditions(workspace_id: int, flt: ListFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [Conversation.workspace_id == workspace_id]
-    if flt.unassigned:
-        conditions.append(Conversation.admin_assignee_id.is_(None))
-    elif flt.admin_id is not None:
-        conditions.append(Conversation.admin_assignee_id == flt.admin_id)
-    if flt.open is not None:
-        conditions.append(Conversation.open.is_(flt.open))
-    if flt.contact_ids is not None:
-        conditions.append(
-            Conversation.id.in_(
-                select(ConversationContact.conversation_id).where(
-                    ConversationContact.workspace_id == workspace_id,
-                    ConversationContact.contact_id.in_(flt.contact_ids),
-                )
-            )
-        )
-    if flt.waiting_only:
-        # Seed rule: with sort=waiting_since, conversations a teammate answered last or that
-        # are closed are not listed; both have a null waiting_since by derivation
-        # (`state.derive_state`), so the partial waiting index alone answers, rows unread:
-        # testing `state` too made the count read 188,000 rows at 1M (1-5 s on SQLite).
-        conditions.append(Conversation.waiting_since.is_not(None))
-    return conditions
-
-
-def _ordered(stmt: Select[Any], sort: str, descending: bool) -> Select[Any]:
-    column = SORT_COLUMNS[sort]
-    if descending:
-        return stmt.order_by(column.desc(), Conversation.id.desc())
-    return stmt.order_by(column.asc(), Conversation.id.asc())
-
-
 # Hot-path statements are built once per shape and executed with bound parameters on the
 # Core connection: building a statement and running it through the ORM cost 4x the query.
 CONVERSATION = Conversation.__table__
@@ -104,12 +71,31 @@ CONVERSATION = Conversation.__table__
 _ENTRY = [CONVERSATION.c[name] for name in ("id", *SORT_COLUMNS, "summary")]
 
 
+def _shape(flt: ListFilter) -> tuple[bool, ...]:
+    """Which conditions a filter needs: the cache key of its statements."""
+    return (
+        flt.unassigned,
+        flt.admin_id is not None,
+        flt.open is not None,
+        flt.contact_ids is not None,
+        flt.waiting_only,
+    )
+
+
+def _params(workspace_id: int, flt: ListFilter, **more: Any) -> dict[str, Any]:
+    """The bound values of a filter's conditions (those a statement lacks are ignored)."""
+    return {
+        "workspace_id": workspace_id,
+        "admin_id": flt.admin_id,
+        "open": flt.open,
+        "contact_ids": list(flt.contact_ids or ()),
+        **more,
+    }
+
+
 @cache
-def _keyset_statement(
-    sort: str, descending: bool, shape: tuple[bool, ...], part: str
-) -> Select[Any]:
-    """One of a page's statements: `first` (no position), `after` (a row-value seek, for
-    PostgreSQL), or `ties` and `later` (two seeks, for SQLite; see `keyset_page`)."""
+def _filtered(shape: tuple[bool, ...]) -> tuple[ColumnElement[bool], ...]:
+    """A list filter's conditions, with bound parameters (see `_params`)."""
     unassigned, by_admin, by_open, by_contacts, waiting_only = shape
     c = CONVERSATION.c
     conditions: list[ColumnElement[bool]] = [c.workspace_id == bindparam("workspace_id")]
@@ -130,26 +116,41 @@ def _keyset_statement(
             )
         )
     if waiting_only:
-        conditions.append(c.waiting_since.is_not(None))  # (so never closed: see `_conditions`)
+        # Seed rule: with sort=waiting_since, conversations a teammate answered last or that
+        # are closed are not listed; both have a null waiting_since by derivation
+        # (`state.derive_state`), so the partial waiting index alone answers, rows unread:
+        # testing `state` too made the count read 188,000 rows at 1M (1-5 s on SQLite).
+        conditions.append(c.waiting_since.is_not(None))
+    return tuple(conditions)
+
+
+def _order(sort: str, descending: bool, *keys: Any) -> list[Any]:
+    keys = keys or (CONVERSATION.c[sort], CONVERSATION.c.id)
+    return [k.desc() if descending else k.asc() for k in keys]
+
+
+@cache
+def _keyset_statement(
+    sort: str, descending: bool, shape: tuple[bool, ...], part: str
+) -> Select[Any]:
+    """One of a page's statements: `first` (no position), `after` (a row-value seek, for
+    PostgreSQL), or `ties` and `later` (two seeks, for SQLite; see `keyset_page`)."""
+    c = CONVERSATION.c
+    conditions = list(_filtered(shape))
     column = c[sort]
     value: BindParameter[int] = bindparam("after_value")
     after_id: BindParameter[int] = bindparam("after_id")
-    keys: tuple[Any, ...] = (column, c.id)
+    order = _order(sort, descending)
     if part == "after":
         position = tuple_(value, after_id)
         key = tuple_(column, c.id)
         conditions.append(key < position if descending else key > position)
     elif part == "ties":
         conditions += [column == value, c.id < after_id if descending else c.id > after_id]
-        keys = (c.id,)
+        order = _order(sort, descending, c.id)
     elif part == "later":
         conditions.append(column < value if descending else column > value)
-    return (
-        select(*_ENTRY)
-        .where(*conditions)
-        .order_by(*(k.desc() if descending else k.asc() for k in keys))
-        .limit(bindparam("limit"))
-    )
+    return select(*_ENTRY).where(*conditions).order_by(*order).limit(bindparam("limit"))
 
 
 def keyset_page(
@@ -170,20 +171,8 @@ def keyset_page(
     tie before the position (3.3 ms instead of 0.1 at 17,000 equal `waiting_since` values);
     PostgreSQL seeks on both, and a second statement would cost it a round trip (-26%).
     """
-    shape = (
-        flt.unassigned,
-        flt.admin_id is not None,
-        flt.open is not None,
-        flt.contact_ids is not None,
-        flt.waiting_only,
-    )
-    params: dict[str, Any] = {
-        "workspace_id": workspace_id,
-        "admin_id": flt.admin_id,
-        "open": flt.open,
-        "contact_ids": list(flt.contact_ids or ()),
-        "limit": limit,
-    }
+    shape = _shape(flt)
+    params = _params(workspace_id, flt, limit=limit)
     connection = session.connection()
     if after is None:
         return list(connection.execute(_keyset_statement(sort, descending, shape, "first"), params))
@@ -214,11 +203,14 @@ def offset_page(
     client that types a page number pays for skipping the rows before it.
     """
     ids = (
-        _ordered(select(Conversation.id).where(*_conditions(workspace_id, flt)), sort, descending)
+        select(CONVERSATION.c.id)
+        .where(*_filtered(_shape(flt)))
+        .order_by(*_order(sort, descending))
         .offset(offset)
         .limit(limit)
     )
-    return _rows_in_order(session, list(session.scalars(ids)))
+    found = session.connection().execute(ids, _params(workspace_id, flt)).scalars()
+    return _rows_in_order(session, list(found))
 
 
 class CountCache:
@@ -266,9 +258,8 @@ def count(
     cached = cache.get(key)
     if cached is not None:
         return cached
-    total = session.scalar(
-        select(func.count()).select_from(Conversation).where(*_conditions(workspace_id, flt))
-    )
+    counting = select(func.count()).select_from(CONVERSATION).where(*_filtered(_shape(flt)))
+    total = session.connection().execute(counting, _params(workspace_id, flt)).scalar()
     cache.put(key, int(total or 0))
     return int(total or 0)
 
@@ -449,25 +440,6 @@ def get(session: Session, workspace_id: int, conversation_id: int) -> Conversati
     ).first()
 
 
-def parts(
-    session: Session, workspace_id: int, conversation_id: int, *, limit: int = MAX_PARTS_RETURNED
-) -> list[ConversationPart]:
-    """The most recent `limit` parts, oldest first (Intercom returns at most 500)."""
-    newest = list(
-        session.scalars(
-            select(ConversationPart)
-            .where(
-                ConversationPart.conversation_id == conversation_id,
-                ConversationPart.workspace_id == workspace_id,
-            )
-            .order_by(ConversationPart.position.desc())
-            .limit(limit)
-        )
-    )
-    newest.reverse()
-    return newest
-
-
 _ONE = select(CONVERSATION).where(
     CONVERSATION.c.id == bindparam("conversation_id"),
     CONVERSATION.c.workspace_id == bindparam("workspace_id"),
@@ -493,7 +465,7 @@ def read_row(session: Session, workspace_id: int, conversation_id: int) -> Row[A
 def read_parts(
     session: Session, workspace_id: int, conversation_id: int, *, limit: int = MAX_PARTS_RETURNED
 ) -> list[Row[Any]]:
-    """`parts` as plain rows (for reading, not changing)."""
+    """The most recent `limit` parts, oldest first (Intercom returns at most 500)."""
     params = {"conversation_id": conversation_id, "workspace_id": workspace_id, "limit": limit}
     newest = list(session.connection().execute(_NEWEST_PARTS, params))
     newest.reverse()

@@ -179,11 +179,11 @@ def missing(session: Session) -> bool:
 
 def refill(session: Session, *, limit: int = REFILL_BATCH) -> int:
     """Store up to `limit` missing entries; how many were stored (0: none is missing)."""
-    missing = session.scalars(
+    ids = session.scalars(
         select(_C.id)
         .where(_C.summary.is_(None))
         .order_by(_C.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    return store(session, missing, only_missing=True)
+    return store(session, ids, only_missing=True)

@@ -263,8 +263,8 @@ def seed_conversations(
         with writer.begin() as conn:
             _insert_batch(conn, rows)
             # List entries render from the stored rows, exactly as a write would render them.
-            ids = range(next_conversation, next_conversation + size)
-            summaries.store(Session(bind=conn), ids)
+            with Session(bind=conn) as session:
+                summaries.store(session, range(next_conversation, next_conversation + size))
         next_conversation += size
         next_part += len(rows.parts)
         done += size
