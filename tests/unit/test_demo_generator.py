@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from parlour.conversations.service import refresh_derived
+from parlour.core.text import indexed_words
 from parlour.db.migrate import upgrade
 from parlour.db.models import (
     Conversation,
@@ -21,12 +22,18 @@ from parlour.db.models import (
 )
 from parlour.db.session import Database
 from parlour.demo.generator import (
+    CONVERSATION_COLUMNS,
+    OUTBOUND,
+    PART_COLUMNS,
+    TOPICS,
     Cast,
     ConversationGenerator,
     ConversationRows,
     PeopleRows,
+    as_dicts,
     generate_conversations,
     generate_people,
+    search_body,
 )
 from parlour.demo.loader import seed_conversations, seed_demo_workspace
 from parlour.workspaces.service import authenticate
@@ -83,12 +90,13 @@ def test_batches_do_not_change_the_output() -> None:
 def test_timelines_are_ordered_and_within_the_conversation_life() -> None:
     """Parts are numbered from 0, never go back in time and end at updated_at."""
     rows = _rows(300)
+    parts = as_dicts(PART_COLUMNS, rows.parts)
     by_conversation: dict[int, list[dict[str, object]]] = {}
-    for part in rows.parts:
+    for part in parts:
         by_conversation.setdefault(int(part["conversation_id"]), []).append(part)
-    ids = [p["id"] for p in rows.parts]
+    ids = [p["id"] for p in parts]
     assert ids == list(range(1, len(ids) + 1))
-    for conversation in rows.conversations:
+    for conversation in as_dicts(CONVERSATION_COLUMNS, rows.conversations):
         parts = by_conversation.get(conversation["id"], [])
         assert [p["position"] for p in parts] == list(range(len(parts)))
         times = [int(p["created_at"]) for p in parts]
@@ -105,20 +113,40 @@ def test_timelines_are_ordered_and_within_the_conversation_life() -> None:
 def test_the_inbox_looks_like_a_real_one() -> None:
     """A few hundred conversations cover every state, queue and sort key the API serves."""
     rows = _rows(400)
-    states = Counter(c["state"] for c in rows.conversations)
+    conversations = as_dicts(CONVERSATION_COLUMNS, rows.conversations)
+    states = Counter(c["state"] for c in conversations)
     assert set(states) == {"open", "closed", "snoozed"}
     assert all(n >= 5 for n in states.values()), states
-    waiting = [c for c in rows.conversations if c["waiting_since"] is not None]
+    waiting = [c for c in conversations if c["waiting_since"] is not None]
     assert 40 <= len(waiting) <= 300
-    assert any(c["admin_assignee_id"] is None for c in rows.conversations)
-    assert any(c["team_assignee_id"] is not None for c in rows.conversations)
-    assert any(c["source_delivered_as"] == "admin_initiated" for c in rows.conversations)
-    assert any(c["rating"] is not None for c in rows.conversations)
-    kinds = Counter(p["part_type"] for p in rows.parts)
+    assert any(c["admin_assignee_id"] is None for c in conversations)
+    assert any(c["team_assignee_id"] is not None for c in conversations)
+    assert any(c["source_delivered_as"] == "admin_initiated" for c in conversations)
+    assert any(c["rating"] is not None for c in conversations)
+    kinds = Counter(p["part_type"] for p in as_dicts(PART_COLUMNS, rows.parts))
     for kind in ("comment", "note", "assignment", "close", "snoozed"):
         assert kinds[kind] > 0, kind
     assert 4 <= len(rows.parts) / len(rows.conversations) <= 20
     assert rows.tags and rows.contacts
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"n": 4821, "plan": "Pro", "first": "Sofia"},
+        {"n": 10_000, "plan": "Enterprise", "first": "Zoë"},
+        # Values HTML parsing would change or split: the slow path, same answer.
+        {"n": 7, "plan": "Pro", "first": "A&amp;B <i>x</i>"},
+        {"n": 7, "plan": "Pro", "first": " Ann Marie "},
+    ],
+)
+def test_search_body_is_the_indexed_words_of_the_formatted_body(values: dict[str, object]) -> None:
+    """The cached search column equals `indexed_words` of every opening body, formatted."""
+    templates = [t for topic in TOPICS for t in topic.openers] + [b for _, b in OUTBOUND]
+    assert any("{n}" in t for t in templates)
+    for template in templates:
+        for _ in range(2):  # the second call is answered from the cache
+            assert search_body(template, values) == indexed_words(template.format(**values))
 
 
 def test_generator_refuses_an_empty_cast() -> None:

@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from parlour.api.handlers import close_when_answered
+from parlour.api.overload import overloaded
 from parlour.api.versioning import resolve_version
+from parlour.db.session import WriteLockTimeout
 from parlour.errors import RateLimited, Unauthorized
 from parlour.webhooks.outbox import record_announced
 from parlour.workspaces.service import Principal, authenticate
@@ -81,12 +84,19 @@ def _identify(request: Request, session: Session, state: AppState) -> Call:
     )
 
 
-async def reading(request: Request) -> AsyncIterator[Call]:
-    """A read-only call: a plain transaction, rolled back at the end."""
+async def reading(request: Request) -> Call:
+    """A read-only call: a plain transaction, rolled back when the answer starts.
+
+    Not a generator dependency: FastAPI's exit machinery for those (an exit stack and a
+    shielded cancel scope) cost as much as a whole list page. Nothing is committed, so
+    the session only has to end: the edge closes it as the response starts, or when the
+    request fails (`handlers.close_when_answered`).
+    """
     state = app_state(request)
     await request.body()  # before the transaction: see `writing`
-    with state.db.read_session() as session:
-        yield _identify(request, session, state)
+    session = state.db.read_session()
+    close_when_answered(request.scope, session.close)
+    return _identify(request, session, state)
 
 
 async def writing(request: Request) -> AsyncIterator[Call]:
@@ -97,7 +107,12 @@ async def writing(request: Request) -> AsyncIterator[Call]:
     # lock would make every other write of this worker block the loop in busy_timeout.
     await request.body()
     with state.db.write_session() as session:
-        await state.db.take_write_lock(session)
+        try:
+            await state.db.take_write_lock(session)
+        except WriteLockTimeout:
+            # Other writers held the database all along: nothing was done, so the client
+            # may retry, as after any overload (both SDKs honour Retry-After).
+            raise overloaded("the database stayed busy") from None
         call = _identify(request, session, state)
         try:
             yield call
@@ -113,5 +128,5 @@ async def writing(request: Request) -> AsyncIterator[Call]:
 
 # Handler parameter types: the dependency ends before the response is sent, so a write's
 # commit has succeeded (or failed loudly) before the client sees a 2xx.
-ReadCall = Annotated[Call, Depends(reading, scope="function")]
+ReadCall = Annotated[Call, Depends(reading)]
 WriteCall = Annotated[Call, Depends(writing, scope="function")]

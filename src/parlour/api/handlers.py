@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -78,6 +78,26 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _on_http_error)
 
 
+_CLOSERS = "parlour.close_when_answered"
+
+
+def close_when_answered(scope: Scope, close: Callable[[], None]) -> None:
+    """Run `close` as this request's response starts, or when the request ends without one.
+
+    For what must end before the client hears back but needs no say in the answer: a read
+    session (see `deps.reading`).
+    """
+    scope.setdefault("state", {}).setdefault(_CLOSERS, []).append(close)
+
+
+def _close_all(state: dict[str, Any]) -> None:
+    for close in state.pop(_CLOSERS, ()):
+        try:
+            close()
+        except Exception:  # the answer is still worth sending; the pool discards the rest
+            log.exception("closing a request's resources failed")
+
+
 class EdgeMiddleware:
     """Request ids, rate-limit headers, load shedding, body-size limit, the last-resort 500.
 
@@ -110,6 +130,7 @@ class EdgeMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                _close_all(state)
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 for name, value in state.get("rate_headers", {}).items():
@@ -117,9 +138,21 @@ class EdgeMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        async def serve() -> None:
+            await self._serve(scope, receive, send_with_headers, request_id, lambda: started)
+
+        try:
+            await self._admit(serve, send_with_headers, request_id)
+        finally:
+            _close_all(state)
+
+    async def _admit(
+        self, serve: Callable[[], Awaitable[None]], send_with_headers: Send, request_id: str
+    ) -> None:
+        """Serve the request unless the worker is too full to start it soon (503)."""
         shedder = self.shedder
         if not shedder.enabled:
-            await self._serve(scope, receive, send_with_headers, request_id, lambda: started)
+            await serve()
             return
         arrived = shedder.admit()
         if arrived is None:
@@ -132,7 +165,7 @@ class EdgeMiddleware:
             if shedder.waited_too_long(arrived):
                 await _send_error(send_with_headers, request_id, overloaded("queue too long"))
                 return
-            await self._serve(scope, receive, send_with_headers, request_id, lambda: started)
+            await serve()
         finally:
             shedder.release()
 

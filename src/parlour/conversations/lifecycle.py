@@ -3,9 +3,15 @@
 Each command runs inside the request's one write transaction (the router's `WriteCall`
 owns it), locks the conversation row first so writers to one conversation queue, appends
 at most one part at position `part_count`, recomputes every derived column from the
-whole timeline (`service.apply_derived`) and bumps the workspace's data version so cached
+whole timeline (`service.derived_values`) and bumps the workspace's data version so cached
 counts are never stale. A command that raises has written nothing the caller will keep:
 the transaction is rolled back.
+
+Appending a part (reply, close, snooze, open, assign, wake) is the hot write: it runs
+prepared Core statements on plain rows (`repository.lock_row`, `insert_part`,
+`update_row`), not the ORM's unit of work, to keep SQLite's write lock short. The other
+commands change ORM objects. Either way the stored list entry is re-rendered at commit
+(`summaries`), and the answer is read after the commit (`written_detail`).
 """
 
 from __future__ import annotations
@@ -15,15 +21,24 @@ import binascii
 import html
 import mimetypes
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, cast
 from urllib.parse import urlparse
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from parlour.conversations import repository
+from parlour.conversations.repository import Written
 from parlour.conversations.routing import Candidate, choose_assignee
-from parlour.conversations.service import apply_derived, sla_targets, timeline_part
+from parlour.conversations.service import (
+    ConversationDetail,
+    apply_derived,
+    derived_values,
+    retrieve_conversation,
+    sla_targets,
+)
 from parlour.conversations.sla import CANCELLED, SlaTargets
 from parlour.conversations.timeline import (
     ASSIGNMENT,
@@ -36,6 +51,7 @@ from parlour.conversations.timeline import (
     QUICK_REPLY,
     SNOOZED,
     TIMER_UNSNOOZE,
+    Part,
 )
 from parlour.core.events import Announcement, announce
 from parlour.core.ids import fetch_by_id, is_contact_id, parse_numeric_id
@@ -60,6 +76,12 @@ from parlour.errors import (
 from parlour.sla_rules import repository as sla_repo
 from parlour.webhooks import topics
 from parlour.workspaces import repository as workspace_repo
+
+# A conversation as `repository.lock_row` reads it: a plain row of every column.
+LockedRow: TypeAlias = Any
+# A conversation as a command saw or left it: an ORM object, a locked plain row, or the
+# columns a Core write left (`repository.Written`).
+ConversationView: TypeAlias = Conversation | LockedRow | Written
 
 # Intercom ids for sources live in a range of their own (see demo.generator).
 SOURCE_ID_OFFSET = 400_000_000
@@ -180,8 +202,21 @@ def _attachment_rows(attachments: tuple[Attachment, ...]) -> list[dict[str, Any]
 
 
 def _conversation(session: Session, workspace_id: int, raw_id: str) -> Conversation:
+    row: Conversation = _lock(repository.lock, session, workspace_id, raw_id)
+    return row
+
+
+def _locked(session: Session, workspace_id: int, raw_id: str) -> LockedRow:
+    """The conversation as a locked plain row, for the Core write path (`_append`)."""
+    return _lock(repository.lock_row, session, workspace_id, raw_id)
+
+
+def _lock(
+    lock: Callable[[Session, int, int], Any], session: Session, workspace_id: int, raw_id: str
+) -> Any:
+    """`lock`'s row for a client's conversation id, or NotFound."""
     numeric = parse_numeric_id(raw_id)
-    row = repository.lock(session, workspace_id, numeric) if numeric is not None else None
+    row = lock(session, workspace_id, numeric) if numeric is not None else None
     if row is None:
         raise NotFound()
     return row
@@ -189,7 +224,7 @@ def _conversation(session: Session, workspace_id: int, raw_id: str) -> Conversat
 
 def _admin_id(session: Session, workspace_id: int, raw: str) -> int:
     numeric = parse_numeric_id(raw)
-    if numeric is None or repository.get_admin(session, workspace_id, numeric) is None:
+    if numeric is None or not repository.has_admin(session, workspace_id, numeric):
         raise AdminNotFound(field="admin_id")
     return numeric
 
@@ -228,13 +263,13 @@ def _at(given: int | None, now: int, last_at: int, *, trusted: bool = False) -> 
     return given
 
 
-def _last_at(row: Conversation, timeline: list[Any]) -> int:
+def _last_at(row: ConversationView, timeline: list[Any]) -> int:
     return timeline[-1].created_at if timeline else row.created_at
 
 
 def _append(
     session: Session,
-    row: Conversation,
+    row: LockedRow | Written,
     now: int,
     *,
     part_type: str,
@@ -247,49 +282,64 @@ def _append(
     assigned_to_id: str | None = None,
     snoozed_until: int | None = None,
     attachments: list[dict[str, Any]] | None = None,
-) -> ConversationPart:
-    """Add one part at the end of the timeline and re-derive the conversation."""
+) -> tuple[Row[Any], Written]:
+    """Add one part at the end of the timeline and re-derive the conversation.
+
+    Returns the stored part and the conversation's columns after the change. `row` is
+    the conversation as locked (`_locked`): plain rows and Core statements, no ORM.
+    """
     timeline = repository.timeline(session, row.workspace_id, row.id)
     when = _at(at, now, _last_at(row, timeline), trusted=trusted_at)
-    part = ConversationPart(
-        workspace_id=row.workspace_id,
-        conversation_id=row.id,
-        position=len(timeline),
-        part_type=part_type,
-        body=body,
-        created_at=when,
-        updated_at=when,
-        notified_at=when,
-        author_type=author_type,
-        author_id=author_id,
-        assigned_to_type=assigned_to_type,
-        assigned_to_id=assigned_to_id,
-        snoozed_until=snoozed_until,
-        state=row.state,
-        attachments=attachments or [],
-        external_id=None,
-        redacted=False,
+    position = len(timeline)
+    timeline.append(
+        Part(
+            part_type=part_type,
+            author_type=author_type,
+            author_id=author_id,
+            created_at=when,
+            assigned_to_type=assigned_to_type,
+            assigned_to_id=assigned_to_id,
+            snoozed_until=snoozed_until,
+        )
     )
-    timeline.append(timeline_part(part))
-    derived = apply_derived(row, timeline, now, _sla_of(session, row))
-    part.state = derived.state
-    row.updated_at = max(row.updated_at, when)
-    session.add(part)
-    _changed(session, row, now, touch=False)
+    derived, changes = derived_values(row, timeline, now, _sla_of(session, row))
+    part = repository.insert_part(
+        session,
+        {
+            "workspace_id": row.workspace_id,
+            "conversation_id": row.id,
+            "position": position,
+            "part_type": part_type,
+            "body": body,
+            "created_at": when,
+            "updated_at": when,
+            "notified_at": when,
+            "author_type": author_type,
+            "author_id": author_id,
+            "assigned_to_type": assigned_to_type,
+            "assigned_to_id": assigned_to_id,
+            "snoozed_until": snoozed_until,
+            "state": derived.state,
+            "attachments": attachments or [],
+            "external_id": None,
+            "redacted": False,
+        },
+    )
+    changes["updated_at"] = max(row.updated_at, when)
+    after = repository.update_row(session, row, changes)
+    repository.bump_versions(session, row.workspace_id)
     topic = topics.topic_for_part(part_type, author_type)
     if topic is not None:
-        _announce(session, row, topic, part)
-    return part
+        _announce(session, after, topic, part)
+    return part, after
 
 
-def _announce(
-    session: Session, row: Conversation, topic: str, part: ConversationPart | None = None
-) -> None:
+def _announce(session: Session, row: ConversationView, topic: str, part: Any = None) -> None:
     """Tell the transaction owner what happened (it records webhook deliveries)."""
     announce(session.info, Announcement(topic, row.workspace_id, row.id, part))
 
 
-def _sla_of(session: Session, row: Conversation) -> SlaTargets | None:
+def _sla_of(session: Session, row: ConversationView) -> SlaTargets | None:
     """The targets of the SLA rule applied to `row`, unless none is or it was removed."""
     if row.sla_policy_id is None or row.sla_status == CANCELLED:
         return None
@@ -374,7 +424,7 @@ def create_conversation(
 
 def reply(
     session: Session, *, workspace_id: int, now: int, conversation_id: str, message: Reply
-) -> Conversation:
+) -> Written:
     """An admin comment, note or quick reply, or a contact's comment."""
     if message.contact is not None:
         contact = _contact(session, workspace_id, message.contact)
@@ -383,13 +433,13 @@ def reply(
             if latest is None:
                 raise NotFound()
             conversation_id = str(latest)
-        row = _conversation(session, workspace_id, conversation_id)
+        row = _locked(session, workspace_id, conversation_id)
         linked = {p.contact_id for p in repository.participants(session, workspace_id, row.id)}
         if contact.id not in linked:
             raise ParameterInvalid(
                 "The contact is not a participant in this conversation", field="intercom_user_id"
             )
-        part = _append(
+        part, after = _append(
             session,
             row,
             now,
@@ -401,17 +451,17 @@ def reply(
             attachments=_attachment_rows(message.attachments),
         )
         contact.last_replied_at = max(contact.last_replied_at or 0, part.created_at)
-        return row
+        return after
 
     if conversation_id == "last":
         raise ParameterInvalid(
             "last can only be used when replying as a contact", field="conversation_id"
         )
     assert message.admin_id is not None
-    row = _conversation(session, workspace_id, conversation_id)
+    row = _locked(session, workspace_id, conversation_id)
     admin_id = _admin_id(session, workspace_id, message.admin_id)
     body = None if message.body is None else html_body(message.body)
-    part = _append(
+    part, after = _append(
         session,
         row,
         now,
@@ -425,58 +475,49 @@ def reply(
         attachments=_attachment_rows(message.attachments),
     )
     if message.message_type != "note":
-        for link in repository.participants(session, workspace_id, row.id):
-            person = session.get(Contact, link.contact_id)
-            if person is not None:
-                person.last_contacted_at = max(person.last_contacted_at or 0, part.created_at)
-    return row
+        repository.mark_contacted(session, workspace_id, row.id, part.created_at)
+    return after
 
 
 def manage(
     session: Session, *, workspace_id: int, now: int, conversation_id: str, action: Action
-) -> Conversation:
+) -> ConversationView:
     """Close, snooze, open or assign (Intercom's `POST /conversations/{id}/parts`)."""
-    row = _conversation(session, workspace_id, conversation_id)
+    row = _locked(session, workspace_id, conversation_id)
     admin = str(_admin_id(session, workspace_id, action.admin_id))
     kind = action.message_type
     body = None if action.body is None else html_body(action.body)
+    by_admin: dict[str, Any] = {"author_type": "admin", "author_id": admin}
     if kind == "close":
-        if row.state != "closed":
-            _append(session, row, now, part_type=CLOSE, author_type="admin", author_id=admin,
-                    body=body)
-    elif kind == "open":
-        if row.state != "open":
-            _append(session, row, now, part_type=OPEN, author_type="admin", author_id=admin)
-    elif kind == "snoozed":
+        if row.state == "closed":
+            return row
+        return _append(session, row, now, part_type=CLOSE, body=body, **by_admin)[1]
+    if kind == "open":
+        if row.state == "open":
+            return row
+        return _append(session, row, now, part_type=OPEN, **by_admin)[1]
+    if kind == "snoozed":
         assert action.snoozed_until is not None
         if action.snoozed_until <= now:
             raise ParameterInvalid("snoozed_until must be in the future", field="snoozed_until")
-        _append(
-            session,
-            row,
-            now,
-            part_type=SNOOZED,
-            author_type="admin",
-            author_id=admin,
-            snoozed_until=action.snoozed_until,
-        )
-    elif kind == "assignment":
+        return _append(
+            session, row, now, part_type=SNOOZED, snoozed_until=action.snoozed_until, **by_admin
+        )[1]
+    if kind == "assignment":
         assert action.assignee_type is not None and action.assignee_id is not None
         target = _assignee(session, workspace_id, action.assignee_type, action.assignee_id)
-        _append(
+        return _append(
             session,
             row,
             now,
             part_type=ASSIGNMENT,
-            author_type="admin",
-            author_id=admin,
             body=body,
             assigned_to_type=action.assignee_type,
             assigned_to_id=target,
-        )
-    else:  # the router only lets the four message types through
-        raise ParameterInvalid("message_type is not supported", field="message_type")
-    return row
+            **by_admin,
+        )[1]
+    # The router only lets the four message types through.
+    raise ParameterInvalid("message_type is not supported", field="message_type")
 
 
 def _assignee(session: Session, workspace_id: int, kind: str, raw: str) -> str:
@@ -691,13 +732,13 @@ def redact(
 
 def run_assignment_rules(
     session: Session, *, workspace_id: int, now: int, conversation_id: str
-) -> Conversation:
+) -> ConversationView:
     """Assign the conversation to a member of its team by the team's rule (`routing`).
 
     Adds a `default_assignment` part by the workspace's first admin acting as the rules'
     bot; a conversation with no team, or a team with nobody available, is left as it is.
     """
-    row = _conversation(session, workspace_id, conversation_id)
+    row = _locked(session, workspace_id, conversation_id)
     if row.team_assignee_id is None:
         return row
     team = repository.get_team(session, workspace_id, row.team_assignee_id)
@@ -722,7 +763,7 @@ def run_assignment_rules(
     )
     if chosen is None or chosen == row.admin_assignee_id:
         return row
-    _append(
+    _, after = _append(
         session,
         row,
         now,
@@ -732,7 +773,7 @@ def run_assignment_rules(
         assigned_to_type="admin",
         assigned_to_id=str(chosen),
     )
-    return row
+    return after
 
 
 def _system_author(session: Session, workspace_id: int, *, fallback: str) -> str:
@@ -748,7 +789,7 @@ def wake_snoozed(session: Session, *, workspace_id: int, now: int, conversation_
     to it, so statistics and waiting times don't depend on the scheduler's lag. The state is
     checked again under the row lock: another worker, or a reply, may have woken it first.
     """
-    row = repository.lock(session, workspace_id, conversation_id)
+    row = repository.lock_row(session, workspace_id, conversation_id)
     if row is None or row.state != "snoozed" or row.snoozed_until is None:
         return False
     if row.snoozed_until > now:
@@ -844,3 +885,35 @@ def rate(
     if rating is not None:
         _announce(session, row, topics.RATING_ADDED)
     return row
+
+
+def stored_entries(session: Session) -> dict[int, tuple[bytes, int]]:
+    """The list entries this write stores at commit (filled then; see `written_detail`)."""
+    return repository.stored_entries(session)
+
+
+def written_detail(
+    session: Session,
+    *,
+    workspace_id: int,
+    conversation_id: int,
+    stored: tuple[bytes, int] | None,
+) -> ConversationDetail:
+    """What a write answers with, read after its commit (outside the write lock).
+
+    `stored` is the list entry the write stored and the part count it left: the answer is
+    that entry with the parts up to then, not parts a later write added since. A write that
+    stored no entry changed nothing: the answer is the conversation as it is now.
+    """
+    if stored is None:
+        return retrieve_conversation(
+            session,
+            workspace_id=workspace_id,
+            conversation_id=str(conversation_id),
+            use_stored=True,
+        )
+    entry, part_count = stored
+    parts = repository.parts_before(session, workspace_id, conversation_id, part_count)
+    row = Written(id=conversation_id, summary=entry, part_count=part_count)
+    related = repository.load_related(session, workspace_id, [], parts)
+    return ConversationDetail(row=cast(Row[Any], row), parts=parts, related=related)

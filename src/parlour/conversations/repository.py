@@ -6,19 +6,24 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    JSON,
     BindParameter,
     ColumnElement,
     Row,
     Select,
+    Table,
     bindparam,
     delete,
     func,
+    insert,
     literal,
+    or_,
     select,
     tuple_,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -36,7 +41,9 @@ from parlour.db.models import (
     Tag,
     Team,
     TeamMember,
+    Workspace,
 )
+from parlour.db.prepared import Prepared, Record
 from parlour.search.compile import Context, compile_query
 from parlour.search.query import Node
 
@@ -130,9 +137,7 @@ def _order(sort: str, descending: bool, *keys: Any) -> list[Any]:
 
 
 @cache
-def _keyset_statement(
-    sort: str, descending: bool, shape: tuple[bool, ...], part: str
-) -> Select[Any]:
+def _keyset_statement(sort: str, descending: bool, shape: tuple[bool, ...], part: str) -> Prepared:
     """One of a page's statements: `first` (no position), `after` (a row-value seek, for
     PostgreSQL), or `ties` and `later` (two seeks, for SQLite; see `keyset_page`)."""
     c = CONVERSATION.c
@@ -150,7 +155,7 @@ def _keyset_statement(
         order = _order(sort, descending, c.id)
     elif part == "later":
         conditions.append(column < value if descending else column > value)
-    return select(*_ENTRY).where(*conditions).order_by(*order).limit(bindparam("limit"))
+    return Prepared(select(*_ENTRY).where(*conditions).order_by(*order).limit(bindparam("limit")))
 
 
 def keyset_page(
@@ -162,7 +167,7 @@ def keyset_page(
     descending: bool,
     after: tuple[int, int] | None,
     limit: int,
-) -> list[Row[Any]]:
+) -> list[Record]:
     """Up to `limit` list entries after the (sort value, id) position, by index seek.
 
     Each is `id`, the sort columns and `summary` only; see `complete`. After a position,
@@ -175,15 +180,14 @@ def keyset_page(
     params = _params(workspace_id, flt, limit=limit)
     connection = session.connection()
     if after is None:
-        return list(connection.execute(_keyset_statement(sort, descending, shape, "first"), params))
+        return _keyset_statement(sort, descending, shape, "first").all(connection, params)
     params["after_value"], params["after_id"] = after
     if connection.dialect.name == "postgresql":  # seeks on (value, id) itself: one trip
-        return list(connection.execute(_keyset_statement(sort, descending, shape, "after"), params))
-    rows = list(connection.execute(_keyset_statement(sort, descending, shape, "ties"), params))
+        return _keyset_statement(sort, descending, shape, "after").all(connection, params)
+    rows = _keyset_statement(sort, descending, shape, "ties").all(connection, params)
     if len(rows) < limit:
         params["limit"] = limit - len(rows)
-        later = _keyset_statement(sort, descending, shape, "later")
-        rows += connection.execute(later, params)
+        rows += _keyset_statement(sort, descending, shape, "later").all(connection, params)
     return rows
 
 
@@ -236,6 +240,11 @@ class CountCache:
             self._entries.popitem(last=False)
 
 
+@cache
+def _count_statement(shape: tuple[bool, ...]) -> Prepared:
+    return Prepared(select(func.count()).select_from(CONVERSATION).where(*_filtered(shape)))
+
+
 def count(
     session: Session,
     workspace_id: int,
@@ -258,8 +267,7 @@ def count(
     cached = cache.get(key)
     if cached is not None:
         return cached
-    counting = select(func.count()).select_from(CONVERSATION).where(*_filtered(_shape(flt)))
-    total = session.connection().execute(counting, _params(workspace_id, flt)).scalar()
+    total = _count_statement(_shape(flt)).scalar(session, _params(workspace_id, flt))
     cache.put(key, int(total or 0))
     return int(total or 0)
 
@@ -365,6 +373,7 @@ def search_page(
 
 
 _BY_IDS = select(CONVERSATION).where(CONVERSATION.c.id.in_(bindparam("ids", expanding=True)))
+_READ_BY_IDS = Prepared(_BY_IDS)
 
 
 _BY_IDS_LOCKED = _BY_IDS.order_by(CONVERSATION.c.id).with_for_update()
@@ -377,10 +386,13 @@ def rows_by_id(session: Session, ids: Sequence[int], *, lock: bool = False) -> l
     cannot change before the transaction ends.
     """
     connection = session.connection()
-    statement = _BY_IDS_LOCKED if lock else _BY_IDS
-    found: list[Row[Any]] = []
+    found: list[Record] = []
     for start in range(0, len(ids), 500):
-        found += connection.execute(statement, {"ids": list(ids[start : start + 500])}).all()
+        params = {"ids": list(ids[start : start + 500])}
+        if lock:
+            found += connection.execute(_BY_IDS_LOCKED, params).all()
+        else:
+            found += _READ_BY_IDS.all(connection, params)
     return found
 
 
@@ -440,12 +452,14 @@ def get(session: Session, workspace_id: int, conversation_id: int) -> Conversati
     ).first()
 
 
-_ONE = select(CONVERSATION).where(
-    CONVERSATION.c.id == bindparam("conversation_id"),
-    CONVERSATION.c.workspace_id == bindparam("workspace_id"),
+_ONE = Prepared(
+    select(CONVERSATION).where(
+        CONVERSATION.c.id == bindparam("conversation_id"),
+        CONVERSATION.c.workspace_id == bindparam("workspace_id"),
+    )
 )
 _PART = ConversationPart.__table__
-_NEWEST_PARTS = (
+_NEWEST_PARTS = Prepared(
     select(_PART)
     .where(
         _PART.c.conversation_id == bindparam("conversation_id"),
@@ -459,7 +473,7 @@ _NEWEST_PARTS = (
 def read_row(session: Session, workspace_id: int, conversation_id: int) -> Row[Any] | None:
     """One conversation of this workspace as a plain row (for reading, not changing)."""
     params = {"conversation_id": conversation_id, "workspace_id": workspace_id}
-    return session.connection().execute(_ONE, params).first()
+    return _ONE.first(session, params)
 
 
 def read_parts(
@@ -467,7 +481,7 @@ def read_parts(
 ) -> list[Row[Any]]:
     """The most recent `limit` parts, oldest first (Intercom returns at most 500)."""
     params = {"conversation_id": conversation_id, "workspace_id": workspace_id, "limit": limit}
-    newest = list(session.connection().execute(_NEWEST_PARTS, params))
+    newest = _NEWEST_PARTS.all(session, params)
     newest.reverse()
     return newest
 
@@ -489,7 +503,7 @@ class Related:
 
 _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 _WORKSPACE: BindParameter[int] = bindparam("workspace_id")
-_RELATED_CONTACTS = (
+_RELATED_CONTACTS = Prepared(
     select(ConversationContact.conversation_id, Contact.id, Contact.external_id)
     .join(Contact, Contact.id == ConversationContact.contact_id)
     .where(
@@ -498,7 +512,7 @@ _RELATED_CONTACTS = (
     )
     .order_by(ConversationContact.added_at, Contact.id)
 )
-_RELATED_TAGS = (
+_RELATED_TAGS = Prepared(
     select(
         ConversationTag.conversation_id,
         Tag.id,
@@ -510,14 +524,20 @@ _RELATED_TAGS = (
     .where(ConversationTag.workspace_id == _WORKSPACE, ConversationTag.conversation_id.in_(_IDS))
     .order_by(ConversationTag.applied_at, Tag.id)
 )
-_RELATED_ADMINS = select(Admin.id, Admin.name, Admin.email).where(
-    Admin.workspace_id == _WORKSPACE, Admin.id.in_(_IDS)
+_RELATED_ADMINS = Prepared(
+    select(Admin.id, Admin.name, Admin.email).where(
+        Admin.workspace_id == _WORKSPACE, Admin.id.in_(_IDS)
+    )
 )
-_RELATED_PEOPLE = select(Contact.id, Contact.name, Contact.email).where(
-    Contact.workspace_id == _WORKSPACE, Contact.id.in_(_IDS)
+_RELATED_PEOPLE = Prepared(
+    select(Contact.id, Contact.name, Contact.email).where(
+        Contact.workspace_id == _WORKSPACE, Contact.id.in_(_IDS)
+    )
 )
-_RELATED_POLICIES = select(SlaPolicy.id, SlaPolicy.name).where(
-    SlaPolicy.workspace_id == _WORKSPACE, SlaPolicy.id.in_(_IDS)
+_RELATED_POLICIES = Prepared(
+    select(SlaPolicy.id, SlaPolicy.name).where(
+        SlaPolicy.workspace_id == _WORKSPACE, SlaPolicy.id.in_(_IDS)
+    )
 )
 
 
@@ -534,9 +554,8 @@ def load_related(
         return related
     connection = session.connection()
 
-    def rows(statement: Select[Any], keys: Any) -> Sequence[Row[Any]]:
-        params = {"workspace_id": workspace_id, "ids": list(keys)}
-        return connection.execute(statement, params).all()
+    def rows(statement: Prepared, keys: Any) -> list[Record]:
+        return statement.all(connection, {"workspace_id": workspace_id, "ids": list(keys)})
 
     if ids:
         by_conversation: dict[int, list[Row[Any]]] = defaultdict(list)
@@ -610,6 +629,203 @@ def lock(session: Session, workspace_id: int, conversation_id: int) -> Conversat
     ).first()
 
 
+# The hot write (a part appended: reply, close, snooze, assign, wake) runs these prepared
+# Core statements instead of the ORM's unit of work, which cost several times the SQL.
+_LOCKED = Prepared(_ONE.statement.with_for_update())
+_TIMELINE = Prepared(
+    select(
+        _PART.c.part_type,
+        _PART.c.author_type,
+        _PART.c.author_id,
+        _PART.c.created_at,
+        _PART.c.assigned_to_type,
+        _PART.c.assigned_to_id,
+        _PART.c.snoozed_until,
+    )
+    .where(
+        _PART.c.conversation_id == bindparam("conversation_id"),
+        _PART.c.workspace_id == bindparam("workspace_id"),
+    )
+    .order_by(_PART.c.position)
+)
+_INSERT_PART = insert(cast(Table, _PART)).returning(*_PART.c)
+_ADMIN_ID = Prepared(
+    select(Admin.id).where(
+        Admin.id == bindparam("admin_id"), Admin.workspace_id == bindparam("workspace_id")
+    )
+)
+_CONTACT = cast(Table, Contact.__table__)
+_LINK = ConversationContact.__table__
+_CONTACTED = (
+    update(_CONTACT)
+    .where(
+        _CONTACT.c.workspace_id == bindparam("in_workspace"),
+        _CONTACT.c.id.in_(
+            select(_LINK.c.contact_id).where(
+                _LINK.c.conversation_id == bindparam("of_conversation"),
+                _LINK.c.workspace_id == bindparam("in_workspace"),
+            )
+        ),
+        or_(
+            _CONTACT.c.last_contacted_at.is_(None),
+            _CONTACT.c.last_contacted_at < bindparam("contacted_at"),
+        ),
+    )
+    .values(last_contacted_at=bindparam("contacted_at"))
+)
+_WORKSPACE_TABLE = cast(Table, Workspace.__table__)
+_BUMP = {
+    population: update(_WORKSPACE_TABLE)
+    .where(_WORKSPACE_TABLE.c.id == bindparam("workspace_id"))
+    .values(
+        data_version=_WORKSPACE_TABLE.c.data_version + 1,
+        **(
+            {"population_version": _WORKSPACE_TABLE.c.population_version + 1}
+            if population
+            else {}
+        ),
+    )
+    for population in (False, True)
+}
+WRITTEN = "parlour.conversations.written"  # session.info: conversations changed by Core
+STORED = "parlour.conversations.stored"  # session.info: list entries stored at commit
+
+
+class Written(dict[str, Any]):
+    """A conversation's columns after a Core write, readable as attributes like a `Row`."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def lock_row(session: Session, workspace_id: int, conversation_id: int) -> Record | None:
+    """The conversation as a plain row (with its stored entry), locked like `lock`."""
+    params = {"conversation_id": conversation_id, "workspace_id": workspace_id}
+    return _LOCKED.first(session, params)
+
+
+def has_admin(session: Session, workspace_id: int, admin_id: int) -> bool:
+    """True when the admin belongs to this workspace."""
+    params = {"admin_id": admin_id, "workspace_id": workspace_id}
+    return _ADMIN_ID.first(session, params) is not None
+
+
+def insert_part(session: Session, values: dict[str, Any]) -> Row[Any]:
+    """Insert one part; returns it as stored (with its id)."""
+    return session.connection().execute(_INSERT_PART, values).one()
+
+
+_SHOWN_FROM_ELSEWHERE = frozenset({"sla_policy_id", "source_author_type", "source_author_id"})
+
+
+@cache
+def _update_statement(columns: tuple[str, ...]) -> Any:
+    # RETURNING the JSON columns: PostgreSQL's jsonb stores an object's keys in an order of
+    # its own, and the entry must show them as a read of the row would.
+    json = [CONVERSATION.c[name] for name in columns if name in _JSON_COLUMNS]
+    statement = (
+        update(cast(Table, CONVERSATION))
+        .where(CONVERSATION.c.id == bindparam("conversation_id"))
+        .values({name: bindparam(f"new_{name}") for name in columns})
+    )
+    return statement.returning(*json) if json else statement
+
+
+_JSON_COLUMNS = frozenset(c.name for c in CONVERSATION.c if isinstance(c.type, JSON))
+
+
+def update_row(session: Session, row: Record | Written, changes: dict[str, Any]) -> Written:
+    """Write `changes` to a locked conversation; returns its columns after the change.
+
+    The result is remembered on the session (`written`), so commit-time work (the stored
+    list entry, `summaries`) knows what this statement wrote without reading it back.
+    """
+    # The entry is then re-rendered from the previous one (`summaries`), which is right
+    # only while what it shows of other rows (its author, its SLA policy) stays the same.
+    assert not _SHOWN_FROM_ELSEWHERE & changes.keys()
+    columns = tuple(sorted(changes))
+    params = {f"new_{name}": changes[name] for name in columns}
+    params["conversation_id"] = row.id
+    result = session.connection().execute(_update_statement(columns), params)
+    after = Written(row if isinstance(row, Written) else row._asdict())
+    after.update(changes)
+    if result.returns_rows:
+        after.update(result.one()._mapping)
+    session.info.setdefault(WRITTEN, {})[after.id] = after
+    return after
+
+
+def stored_entries(session: Session) -> dict[int, tuple[bytes, int]]:
+    """The list entries this transaction stored, with each conversation's part count then.
+
+    Filled at commit (`summaries`); the same dict object all along, so a write's answer,
+    rendered after the commit, can hold on to it before.
+    """
+    found: dict[int, tuple[bytes, int]] = session.info.setdefault(STORED, {})
+    return found
+
+
+def written(session: Session) -> dict[int, Written]:
+    """The conversations `update_row` changed in this transaction, as they now are."""
+    found: dict[int, Written] = session.info.get(WRITTEN, {})
+    return found
+
+
+def forget_written(session: Session) -> dict[int, Written]:
+    """Take (and clear) what `written` remembers: at commit, or after a rollback."""
+    found: dict[int, Written] = session.info.pop(WRITTEN, {})
+    return found
+
+
+_PARTS_BEFORE = Prepared(
+    select(_PART)
+    .where(
+        _PART.c.conversation_id == bindparam("conversation_id"),
+        _PART.c.workspace_id == bindparam("workspace_id"),
+        _PART.c.position < bindparam("end"),
+    )
+    .order_by(_PART.c.position.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def parts_before(
+    session: Session,
+    workspace_id: int,
+    conversation_id: int,
+    end: int,
+    *,
+    limit: int = MAX_PARTS_RETURNED,
+) -> list[Row[Any]]:
+    """The newest `limit` parts before position `end`, oldest first: the parts a write
+    left (it answers after its commit, when later parts may exist)."""
+    params = {
+        "conversation_id": conversation_id,
+        "workspace_id": workspace_id,
+        "end": end,
+        "limit": limit,
+    }
+    newest = _PARTS_BEFORE.all(session, params)
+    newest.reverse()
+    return newest
+
+
+def bump_versions(session: Session, workspace_id: int, *, population: bool = False) -> None:
+    """`workspaces.repository.bump_data_version` as a prepared statement (hot writes)."""
+    session.connection().execute(_BUMP[population], {"workspace_id": workspace_id})
+
+
+def mark_contacted(session: Session, workspace_id: int, conversation_id: int, at: int) -> None:
+    """Move the participants' `last_contacted_at` up to `at` (a teammate wrote to them)."""
+    params = {"in_workspace": workspace_id, "of_conversation": conversation_id, "contacted_at": at}
+    session.connection().execute(_CONTACTED, params)
+
+
 def snooze_due(session: Session, now: int, limit: int) -> list[tuple[int, int]]:
     """(workspace id, conversation id) of snoozed conversations whose wake-up time has come."""
     rows = session.execute(
@@ -623,23 +839,8 @@ def snooze_due(session: Session, now: int, limit: int) -> list[tuple[int, int]]:
 
 def timeline(session: Session, workspace_id: int, conversation_id: int) -> list[Part]:
     """Every part of a conversation as the pure rules see it, in order (no ORM objects)."""
-    rows = session.execute(
-        select(
-            ConversationPart.part_type,
-            ConversationPart.author_type,
-            ConversationPart.author_id,
-            ConversationPart.created_at,
-            ConversationPart.assigned_to_type,
-            ConversationPart.assigned_to_id,
-            ConversationPart.snoozed_until,
-        )
-        .where(
-            ConversationPart.conversation_id == conversation_id,
-            ConversationPart.workspace_id == workspace_id,
-        )
-        .order_by(ConversationPart.position)
-    )
-    return [Part(*row) for row in rows]
+    params = {"conversation_id": conversation_id, "workspace_id": workspace_id}
+    return [Part(*row) for row in _TIMELINE.all(session, params)]
 
 
 def get_part(

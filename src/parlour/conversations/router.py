@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from parlour.api.body import Body, custom_attributes, json_body
 from parlour.api.deps import Call, ReadCall, WriteCall
+from parlour.api.handlers import render_api_error
 from parlour.api.pagination import (
     DEFAULT_PER_PAGE,
     cursor_pages,
@@ -20,7 +24,7 @@ from parlour.api.responses import EncodedJsonResponse, JsonResponse
 from parlour.api.versioning import uses_legacy_pages
 from parlour.conversations import lifecycle, schemas, search_fields, service
 from parlour.conversations.service import ListQuery
-from parlour.errors import ParameterInvalid, ParameterNotFound
+from parlour.errors import ApiError, ParameterInvalid, ParameterNotFound
 from parlour.search.query import parse as parse_search_query
 
 router = APIRouter(tags=["Conversations"])
@@ -139,21 +143,13 @@ def _legacy_next_url(request: Request, call: Call, page: service.ListPage) -> st
     summary="List all conversations",
     response_class=JsonResponse,
 )
-async def list_conversations(
-    request: Request,
-    call: ReadCall,
-    per_page: Annotated[str | None, Query(description="Results per page, 1-150")] = None,
-    starting_after: Annotated[str | None, Query(description="Cursor from pages.next")] = None,
-    page: Annotated[str | None, Query(description="Page number (versions before 2.0)")] = None,
-    order: Annotated[str | None, Query(description="asc or desc (default)")] = None,
-    sort: Annotated[str | None, Query(description="created_at, updated_at, waiting_since")] = None,
-    display_as: Annotated[str | None, Query(description="plaintext")] = None,
-) -> EncodedJsonResponse:
+async def list_conversations(request: Request, call: ReadCall) -> EncodedJsonResponse:
     """List the workspace's conversations, newest update first, without their parts."""
+    params = request.query_params
     query, given = parse_list_query(request)
-    size = parse_per_page(per_page)
+    size = parse_per_page(params.get("per_page"))
     legacy = uses_legacy_pages(call.version)
-    plaintext = parse_display_as(display_as)
+    plaintext = parse_display_as(params.get("display_as"))
     result = service.list_conversations(
         call.session,
         workspace_id=call.workspace_id,
@@ -162,8 +158,8 @@ async def list_conversations(
         query=query,
         query_given=given,
         per_page=size,
-        starting_after=_text(starting_after, "starting_after", 4096),
-        page=parse_page(page) if legacy else None,
+        starting_after=_text(params.get("starting_after"), "starting_after", 4096),
+        page=parse_page(params.get("page")) if legacy else None,
         codec=call.state.cursor_codec,
         counts=call.state.count_cache,
         plaintext=plaintext,
@@ -251,12 +247,10 @@ async def search_conversations(request: Request, call: ReadCall) -> EncodedJsonR
     response_class=JsonResponse,
 )
 async def retrieve_conversation(
-    conversation_id: str,
-    call: ReadCall,
-    display_as: Annotated[str | None, Query(description="plaintext")] = None,
+    conversation_id: str, request: Request, call: ReadCall
 ) -> EncodedJsonResponse:
     """One conversation with up to its 500 most recent parts, oldest first."""
-    plaintext = parse_display_as(display_as)
+    plaintext = parse_display_as(request.query_params.get("display_as"))
     detail = service.retrieve_conversation(
         call.session,
         workspace_id=call.workspace_id,
@@ -314,15 +308,50 @@ def _contact_ref(body: Body) -> lifecycle.ContactRef | None:
     return ref
 
 
+class _AfterCommit(JsonResponse):
+    """A write's answer, rendered when it is sent: after the write's dependency committed.
+
+    FastAPI closes `WriteCall` (commit, SQLite's write lock released) between the handler's
+    return and sending its response, so reading and rendering here costs the lock nothing.
+    """
+
+    def __init__(self, answer: Callable[[], Response]) -> None:
+        super().__init__(None)
+        self._answer = answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._answer()(scope, receive, send)
+
+
 def _render(call: Call, conversation_id: int, *, plaintext: bool = False) -> JsonResponse:
-    detail = service.retrieve_conversation(
-        call.session, workspace_id=call.workspace_id, conversation_id=str(conversation_id)
-    )
-    return JsonResponse(
-        schemas.conversation(
-            detail.row, detail.related, plaintext=plaintext, part_rows=detail.parts
+    """The conversation a write leaves, with its parts, as Intercom answers a write."""
+    if plaintext:
+        # Stored entries are HTML: a plaintext answer is rendered whole, in the transaction.
+        detail = service.retrieve_conversation(
+            call.session, workspace_id=call.workspace_id, conversation_id=str(conversation_id)
         )
-    )
+        return JsonResponse(
+            schemas.conversation(detail.row, detail.related, plaintext=True, part_rows=detail.parts)
+        )
+    stored = lifecycle.stored_entries(call.session)  # filled at commit, read after it
+
+    def answer() -> Response:
+        try:
+            with call.state.db.read_session() as session:
+                detail = lifecycle.written_detail(
+                    session,
+                    workspace_id=call.workspace_id,
+                    conversation_id=conversation_id,
+                    stored=stored.get(conversation_id),
+                )
+                encoded = schemas.conversation_with_parts(
+                    detail.row, detail.related, plaintext=False, part_rows=detail.parts
+                )
+        except ApiError as exc:  # deleted since (only when this write changed nothing)
+            return render_api_error(call.request_id, exc)
+        return EncodedJsonResponse(encoded)
+
+    return _AfterCommit(answer)
 
 
 @router.post(

@@ -294,7 +294,7 @@ def retrieve_conversation(
     return ConversationDetail(row=row, parts=part_rows, related=related)
 
 
-def timeline_source(row: Conversation) -> Source:
+def timeline_source(row: Any) -> Source:
     """The pure-rules view of a conversation's opening message."""
     return Source(
         author_type=row.source_author_type,
@@ -352,22 +352,38 @@ def apply_derived(
     `sla` is the conversation's applied rule (None when it has none or it was removed):
     its status is re-evaluated with everything else.
     """
+    derived, values = derived_values(row, timeline, now, sla)
+    for name, value in values.items():
+        setattr(row, name, value)
+    return derived
+
+
+def derived_values(
+    row: Any, timeline: list[Part], now: int, sla: SlaTargets | None = None
+) -> tuple[DerivedState, dict[str, Any]]:
+    """The derived columns of a conversation (by name) from its whole timeline.
+
+    `row` (an ORM object, a plain row or `repository.Written`) gives the source and the
+    SLA columns; it is not changed (see `apply_derived`).
+    """
     source = timeline_source(row)
     derived = derive_state(source, timeline)
-    row.state = derived.state
-    row.open = derived.open
-    row.snoozed_until = derived.snoozed_until
-    row.waiting_since = derived.waiting_since
-    row.admin_assignee_id = assignee_column(derived.admin_assignee_id)
-    row.team_assignee_id = assignee_column(derived.team_assignee_id)
-    row.teammate_ids = list(derived.teammate_ids)
-    row.first_contact_reply_at = derived.first_contact_reply_at
-    row.statistics = compute_statistics(source, timeline, now).to_dict()
-    row.part_count = len(timeline)
+    values: dict[str, Any] = {
+        "state": derived.state,
+        "open": derived.open,
+        "snoozed_until": derived.snoozed_until,
+        "waiting_since": derived.waiting_since,
+        "admin_assignee_id": assignee_column(derived.admin_assignee_id),
+        "team_assignee_id": assignee_column(derived.team_assignee_id),
+        "teammate_ids": list(derived.teammate_ids),
+        "first_contact_reply_at": derived.first_contact_reply_at,
+        "statistics": compute_statistics(source, timeline, now).to_dict(),
+        "part_count": len(timeline),
+    }
     if sla is not None and row.sla_applied_at is not None and row.sla_status != CANCELLED:
         outcome = evaluate(sla, source, timeline, row.sla_applied_at)
-        row.sla_status, row.sla_deadline = outcome.status, outcome.deadline
-    return derived
+        values["sla_status"], values["sla_deadline"] = outcome.status, outcome.deadline
+    return derived, values
 
 
 def assignee_column(value: str | None) -> int | None:

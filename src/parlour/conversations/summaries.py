@@ -6,15 +6,20 @@ keeps its rendered list entry in `conversation.summary` and pages splice the sto
 
 The entry is rewritten in the transaction that changes what it shows, so it can never be
 newer or older than the data: a session hook collects every conversation whose row or
-links a flush touched, and re-renders them just before the commit. Changes that alter how
-many conversations look (a contact, tag, admin or SLA policy renamed or deleted) clear the
-affected entries instead; a page renders a cleared entry from the rows (always correct,
-only slower), and `refill` (the server's background job, and after a seed) stores it again.
+links a flush touched, and re-renders them just before the commit. Conversations changed
+by Core statements (`repository.update_row`: the hot write, a part appended) are
+re-rendered from their previous entry and their new columns, without reading related rows:
+what an entry shows of other rows cannot have changed, or it would have been cleared.
+Changes that alter how many conversations look (a contact, tag, admin or SLA policy
+renamed or deleted) clear the affected entries instead; a page renders a cleared entry
+from the rows (always correct, only slower), and `refill` (the server's background job,
+and after a seed) stores it again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any, cast
 
 import orjson
@@ -79,6 +84,7 @@ def install(factory: sessionmaker[Session]) -> None:
 def _forget(session: Session) -> None:
     session.info.pop(_TOUCHED, None)
     session.info.pop(_STALE, None)
+    repository.forget_written(session)
 
 
 def _shown_changed(obj: Any) -> bool:
@@ -140,7 +146,8 @@ def mark_stale(session: Session, condition: ColumnElement[bool]) -> None:
 
 def _refresh(session: Session) -> None:
     session.flush()  # new conversations get their ids; the last changes are collected
-    if not session.info.get(_TOUCHED) and not session.info.get(_STALE):
+    written = repository.forget_written(session)
+    if not session.info.get(_TOUCHED) and not session.info.get(_STALE) and not written:
         return
     touched = session.info.pop(_TOUCHED, [])
     stale = session.info.pop(_STALE, [])
@@ -148,6 +155,17 @@ def _refresh(session: Session) -> None:
     for condition in stale:
         connection.execute(update(_TABLE).where(condition).values(summary=None))
     ids = {item.id if isinstance(item, Conversation) else item for item in touched}
+    # A conversation whose links changed too, or whose entries a rename clears, is read
+    # and rendered whole; one whose row alone changed is rendered from its old entry.
+    rendered = []
+    for conversation_id, row in written.items():
+        entry = None if stale or conversation_id in ids else rerender(row)
+        if entry is None:
+            ids.add(conversation_id)
+        else:
+            rendered.append((row, entry))
+    if rendered:
+        _keep(session, rendered, only_missing=False)
     store(session, ids)
 
 
@@ -164,12 +182,63 @@ def store(session: Session, ids: Iterable[int | None], *, only_missing: bool = F
     by_workspace: dict[int, list[Any]] = {}
     for row in rows:
         by_workspace.setdefault(row.workspace_id, []).append(row)
-    params = []
+    rendered = []
     for workspace_id, group in by_workspace.items():
         related = repository.load_related(session, workspace_id, group)
-        params += [{"conversation_id": r.id, "rendered": render(r, related)} for r in group]
+        rendered += [(r, render(r, related)) for r in group]
+    return _keep(session, rendered, only_missing=only_missing)
+
+
+def _keep(session: Session, rendered: list[tuple[Any, bytes]], *, only_missing: bool) -> int:
+    """Store rendered entries, noting them for the write's answer (`stored_entries`)."""
+    params = [{"conversation_id": row.id, "rendered": entry} for row, entry in rendered]
     session.connection().execute(_FILL if only_missing else _STORE, params)
+    if not only_missing:
+        stored = repository.stored_entries(session)
+        for row, entry in rendered:
+            stored[row.id] = (entry, row.part_count)
     return len(params)
+
+
+def rerender(row: Any) -> bytes | None:
+    """`row`'s entry from its previous one (`row.summary`) and its current columns.
+
+    Everything an entry shows of other rows (contacts, tags, the source's author, the SLA
+    policy's name) is taken from the previous entry; None when there is none, or when it
+    lacks something the row now needs (an SLA status appearing needs the policy's name).
+    """
+    previous = row.summary
+    if previous is None:
+        return None
+    shown = orjson.loads(previous)
+    # Stand-ins for the related rows, with the attributes rendering reads.
+    related: Any = repository.Related()
+    contacts = [SimpleNamespace(**c) for c in shown["contacts"]["contacts"]]
+    if contacts:
+        related.contacts = {row.id: contacts}
+    tags = [
+        SimpleNamespace(
+            id=int(t["id"]),
+            name=t["name"],
+            applied_at=t["applied_at"],
+            applied_by_id=None if t["applied_by"] is None else int(t["applied_by"]["id"]),
+        )
+        for t in shown["tags"]["tags"]
+    ]
+    if tags:
+        related.tags = {row.id: tags}
+    author = shown["source"]["author"]
+    person = SimpleNamespace(name=author["name"], email=author.get("email"))
+    if author["type"] in _ADMIN_AUTHORS:
+        related.admins = {author["id"]: person}
+    elif author["type"] in _CONTACT_AUTHORS:
+        related.people = {author["id"]: person}
+    policy = shown["sla_applied"]
+    if policy is not None:
+        related.sla_policies = {row.sla_policy_id: SimpleNamespace(name=policy["sla_name"])}
+    elif row.sla_policy_id is not None and row.sla_status is not None:
+        return None
+    return render(row, related)
 
 
 def missing(session: Session) -> bool:

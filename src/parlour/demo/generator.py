@@ -1,19 +1,25 @@
 """Deterministic generation of a support workspace's rows (people, conversations, timelines).
 
-Everything here is pure: a `random.Random` and `now` in, plain dicts keyed by the ORM
-tables' column names out, ready for a Core `insert(...)` executemany. Every derived
-column of a conversation comes from `derive_state` / `compute_statistics` over the
-generated timeline, exactly as the service computes it, so seeded data can never
+Everything here is pure: a `random.Random` and `now` in, rows out. People are dicts
+keyed by column name; conversations, parts and their links, a million times more of them,
+are tuples in the order of `CONVERSATION_COLUMNS` / `PART_COLUMNS` / ... with JSON
+columns already encoded, ready for a driver's executemany (`as_dicts` names them). Every
+derived column of a conversation comes from `derive_state` / `compute_statistics` over
+the generated timeline, exactly as the service computes it, so seeded data can never
 disagree with data written through the API.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import random
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from typing import cast as cast_type
+
+import orjson
 
 from parlour.conversations.service import assignee_column
 from parlour.conversations.state import derive_state
@@ -34,9 +40,58 @@ from parlour.conversations.timeline import (
     Source,
     is_contact,
 )
-from parlour.core.text import fold, indexed_words
+from parlour.core.text import fold, html_to_text, indexed_words, words
 
 Row = dict[str, Any]
+Record = tuple[Any, ...]
+
+# Column order of the generated tuples. `conversation.summary` is not here: list entries
+# are rendered from these rows afterwards (`demo.entries`).
+CONVERSATION_COLUMNS = (
+    "id", "workspace_id", "created_at", "updated_at", "title", "read", "priority",
+    "company_id", "custom_attributes", "source_id", "source_type", "source_delivered_as",
+    "source_subject", "source_body", "source_author_type", "source_author_id", "source_url",
+    "source_attachments", "source_redacted", "search_subject", "search_body",
+    "sla_policy_id", "sla_applied_at", "sla_status", "sla_deadline", "rating",
+    "rating_remark", "rating_created_at", "rating_updated_at", "rating_contact_id",
+    "rating_teammate_id", "state", "open", "waiting_since", "snoozed_until",
+    "admin_assignee_id", "team_assignee_id", "teammate_ids", "first_contact_reply_at",
+    "statistics", "part_count",
+)  # fmt: skip
+
+
+class PartRow(NamedTuple):
+    """A generated `conversation_part` row. It has every attribute of `timeline.Part`, so
+    `derive_state` and `compute_statistics` read the rows themselves (no second object)."""
+
+    id: int
+    workspace_id: int
+    conversation_id: int
+    position: int
+    part_type: str
+    body: str | None
+    created_at: int
+    updated_at: int
+    notified_at: int
+    author_type: str
+    author_id: str
+    assigned_to_type: str | None
+    assigned_to_id: str | None
+    snoozed_until: int | None
+    state: str
+    attachments: str  # encoded JSON
+    external_id: str | None
+    redacted: bool
+
+
+PART_COLUMNS = PartRow._fields
+CONVERSATION_CONTACT_COLUMNS = ("conversation_id", "contact_id", "workspace_id", "added_at")
+CONVERSATION_TAG_COLUMNS = (
+    "conversation_id", "tag_id", "workspace_id", "applied_at", "applied_by_id",
+)  # fmt: skip
+# Encoded once: JSON columns travel to the driver as text.
+_EMPTY_LIST_JSON = "[]"
+_EMPTY_OBJECT_JSON = "{}"
 
 DAY = 86_400
 HISTORY_DAYS = 90
@@ -314,6 +369,15 @@ SCREENSHOT: dict[str, Any] = {
 }
 
 
+# Same length as CUSTOM_ATTRIBUTES and SCREENSHOT's list: a `choice` of either draws alike.
+_CUSTOM_ATTRIBUTES_JSON = tuple(orjson.dumps(a).decode() for a in CUSTOM_ATTRIBUTES)
+_SCREENSHOT_JSON = orjson.dumps([SCREENSHOT]).decode()
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 class ContactRef(NamedTuple):
     """A contact a conversation can involve."""
 
@@ -370,12 +434,43 @@ class PeopleRows:
 
 @dataclass(slots=True)
 class ConversationRows:
-    """Rows of generated conversations, per table."""
+    """Rows of generated conversations, per table, as tuples in each table's column order."""
 
-    conversations: list[Row] = field(default_factory=list)
-    parts: list[Row] = field(default_factory=list)
-    contacts: list[Row] = field(default_factory=list)
-    tags: list[Row] = field(default_factory=list)
+    conversations: list[Record] = field(default_factory=list)
+    parts: list[Record] = field(default_factory=list)
+    contacts: list[Record] = field(default_factory=list)
+    tags: list[Record] = field(default_factory=list)
+
+
+def as_dicts(columns: Sequence[str], rows: Iterable[Record]) -> list[Row]:
+    """Tuples as dicts keyed by column name (for reading them, not for loading)."""
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+# Opening bodies repeat: parsing their HTML was a tenth of generating a conversation.
+_WORDS: dict[str, str] = {}  # formatted body (no conversation number) -> indexed words
+_TEXTS: dict[str, str] = {}  # template -> its visible text, placeholders left in
+
+
+def search_body(template: str, values: dict[str, Any]) -> str:
+    """`indexed_words(template.format(**values))`, parsing each template's HTML once.
+
+    When every value is a word (a number, a plan, a first name), HTML parsing leaves it as
+    it is, so formatting the template's text gives the formatted template's text.
+    """
+    if "{n}" not in template:  # few distinct bodies: cache them whole
+        body = template.format(**values)
+        found = _WORDS.get(body)
+        if found is None:
+            found = _WORDS[body] = indexed_words(body)
+        return found
+    if not all(str(v).isalnum() for v in values.values()):
+        return indexed_words(template.format(**values))
+    text = _TEXTS.get(template)
+    if text is None:
+        text = _TEXTS[template] = html_to_text(template)
+    unique = dict.fromkeys(words(fold(text.format(**values))))
+    return f" {' '.join(unique)} " if unique else ""
 
 
 def _first_name(name: str | None) -> str | None:
@@ -546,7 +641,8 @@ class _Event:
     assigned_to_type: str | None = None
     assigned_to_id: str | None = None
     snooze_for: int = 0
-    attachments: list[dict[str, Any]] | None = None
+    attachments: str | None = None  # encoded JSON
+    state: str = ""  # the conversation's state once this event happened
 
 
 def _state_after(state: str, kind: str, author_type: str) -> str:
@@ -590,7 +686,8 @@ class _Story:
 
     def _text(self, own: tuple[str, ...], generic: tuple[str, ...]) -> str:
         pool = own if own and self.rng.random() < 0.6 else generic
-        return self.rng.choice(pool).format(**self.values)
+        text = self.rng.choice(pool)
+        return text.format(**self.values) if "{" in text else text
 
     def _contact(self) -> ContactRef:
         if len(self.contacts) > 1 and self.rng.random() < 0.25:
@@ -605,7 +702,7 @@ class _Story:
 
     def _add(self, event: _Event) -> None:
         self.events.append(event)
-        self.state = _state_after(self.state, event.kind, event.author_type)
+        self.state = event.state = _state_after(self.state, event.kind, event.author_type)
         if event.kind in REPLY_TYPES:
             self.waiting = is_contact(event.author_type)
         elif event.kind == CLOSE:
@@ -621,7 +718,7 @@ class _Story:
             return
         follow_up = self.events or self.rng.random() < 0.5
         body = self._text(self.topic.follow_ups if follow_up else self.topic.openers, CONTACT_ANY)
-        attachments = [dict(SCREENSHOT)] if self.rng.random() < 0.04 else None
+        attachments = _SCREENSHOT_JSON if self.rng.random() < 0.04 else None
         self._add(_Event(COMMENT, who.role, who.id, gap, body, attachments=attachments))
 
     def admin_reply(self, gap: int) -> None:
@@ -785,6 +882,12 @@ class ConversationGenerator:
         ]
         self._tag_ids = {name: tag_id for tag_id, name in cast.tags}
 
+    def with_stream(self, rng: random.Random) -> ConversationGenerator:
+        """The same workspace and busy teammates, drawing conversations from another stream."""
+        clone = copy.copy(self)
+        clone.rng = rng
+        return clone
+
     def pick_admin(self) -> int:
         """A teammate, weighted by how busy they are."""
         return self.rng.choice(self._admin_pool)
@@ -894,139 +997,79 @@ class ConversationGenerator:
                 if age < 7 * DAY and rng.random() < 0.6:
                     snooze_wakes[last] = now + rng.choice(SNOOZE_SECONDS)
                 else:
-                    events.append(_Event(TIMER_UNSNOOZE, "bot", str(cast.bot_id), 0))
+                    events.append(
+                        _Event(TIMER_UNSNOOZE, "bot", str(cast.bot_id), 0, state="open")
+                    )
                     times.append(snooze_wakes[last])
 
         source = Source(
             author_type=author_type, author_id=author_id, created_at=created, delivered_as=delivered
         )
-        parts: list[Part] = []
-        state = "open" if delivered == "customer_initiated" or is_contact(author_type) else "closed"
         workspace_id = self.workspace_id
-        part_rows = out.parts
-        for position, (event, at) in enumerate(zip(events, times, strict=True)):
-            until = snooze_wakes.get(position) if event.kind == SNOOZED else None
-            # Positional: a million keyword calls into a frozen dataclass add up.
-            parts.append(
-                Part(
-                    event.kind,
-                    event.author_type,
-                    event.author_id,
-                    at,
-                    event.assigned_to_type,
-                    event.assigned_to_id,
-                    until,
+        parts: list[PartRow] = []
+        add_part = parts.append
+        for position, event in enumerate(events):
+            at = times[position]
+            kind = event.kind
+            add_part(
+                PartRow(
+                    part_id, workspace_id, conversation_id, position, kind, event.body,
+                    at, at, at, event.author_type, event.author_id, event.assigned_to_type,
+                    event.assigned_to_id, snooze_wakes.get(position) if kind == SNOOZED else None,
+                    event.state, event.attachments or _EMPTY_LIST_JSON, None, False,
                 )
-            )
-            state = _state_after(state, event.kind, event.author_type)
-            part_rows.append(
-                {
-                    "id": part_id,
-                    "workspace_id": workspace_id,
-                    "conversation_id": conversation_id,
-                    "position": position,
-                    "part_type": event.kind,
-                    "body": event.body,
-                    "created_at": at,
-                    "updated_at": at,
-                    "notified_at": at,
-                    "author_type": event.author_type,
-                    "author_id": event.author_id,
-                    "assigned_to_type": event.assigned_to_type,
-                    "assigned_to_id": event.assigned_to_id,
-                    "snoozed_until": until,
-                    "state": state,
-                    "attachments": event.attachments or [],
-                    "external_id": None,
-                    "redacted": False,
-                }
-            )
+            )  # fmt: skip
             part_id += 1
+        out.parts += parts
 
-        derived = derive_state(source, parts)
-        statistics = compute_statistics(source, parts, now)
+        timeline = cast_type(Sequence[Part], parts)  # see PartRow
+        derived = derive_state(source, timeline)
+        statistics = compute_statistics(source, timeline, now)
         closed = derived.state == "closed"
 
-        rating: Row = {
-            "rating": None,
-            "rating_remark": None,
-            "rating_created_at": None,
-            "rating_updated_at": None,
-            "rating_contact_id": None,
-            "rating_teammate_id": None,
-        }
+        rating: Record = (None, None, None, None, None, None)
         last_admin_reply = next(
             (p for p in reversed(parts) if p.part_type == COMMENT and p.author_type == "admin"),
             None,
         )
         if closed and last_admin_reply is not None and rng.random() < 0.3:
             rated_at = min(now, derived.last_part_at + self.gap(7.0, 1.5))
-            rating = {
-                "rating": rng.choice((1, 2, 3, 4, 4, 5, 5, 5, 5, 5)),
-                "rating_remark": rng.choice(REMARKS) if rng.random() < 0.4 else None,
-                "rating_created_at": rated_at,
-                "rating_updated_at": rated_at,
-                "rating_contact_id": primary.id,
-                "rating_teammate_id": int(last_admin_reply.author_id),
-            }
+            rating = (
+                rng.choice((1, 2, 3, 4, 4, 5, 5, 5, 5, 5)),
+                rng.choice(REMARKS) if rng.random() < 0.4 else None,
+                rated_at,
+                rated_at,
+                primary.id,
+                int(last_admin_reply.author_id),
+            )
 
         source_subject, source_body = subject.format(**values), body.format(**values)
-        out.conversations.append(
-            {
-                "id": conversation_id,
-                "workspace_id": workspace_id,
-                "created_at": created,
-                "updated_at": derived.last_part_at,
-                "title": (subject or topic.subject).format(**values)
-                if rng.random() < 0.2
-                else None,
-                # Closed ones were mostly read by someone; fresh waiting ones mostly not.
-                "read": rng.random() < (0.9 if closed else 0.3),
-                "priority": "priority" if rng.random() < 0.08 else "not_priority",
-                "company_id": None,
-                "custom_attributes": dict(rng.choice(CUSTOM_ATTRIBUTES))
-                if rng.random() < 0.3
-                else {},
-                "source_id": str(SOURCE_ID_OFFSET + conversation_id),
-                "source_type": source_type,
-                "source_delivered_as": delivered,
-                "source_subject": source_subject,
-                "source_body": source_body,
-                "source_author_type": author_type,
-                "source_author_id": author_id,
-                "source_url": source_url,
-                "source_attachments": [],
-                "source_redacted": False,
-                "search_subject": fold(source_subject),
-                "search_body": indexed_words(source_body),
-                "sla_policy_id": None,
-                "sla_applied_at": None,
-                "sla_status": None,
-                "sla_deadline": None,
-                **rating,
-                "state": derived.state,
-                "open": derived.open,
-                "waiting_since": derived.waiting_since,
-                "snoozed_until": derived.snoozed_until,
-                "admin_assignee_id": assignee_column(derived.admin_assignee_id),
-                "team_assignee_id": assignee_column(derived.team_assignee_id),
-                "teammate_ids": list(derived.teammate_ids),
-                "first_contact_reply_at": derived.first_contact_reply_at,
-                "statistics": statistics.to_dict(),
-                "part_count": len(parts),
-                "summary": None,  # the loader renders list entries once the rows are stored
-            }
+        # Drawn in this order: title, read, priority, custom attributes.
+        title = (subject or topic.subject).format(**values) if rng.random() < 0.2 else None
+        # Closed ones were mostly read by someone; fresh waiting ones mostly not.
+        read = rng.random() < (0.9 if closed else 0.3)
+        priority = "priority" if rng.random() < 0.08 else "not_priority"
+        custom = (
+            rng.choice(_CUSTOM_ATTRIBUTES_JSON) if rng.random() < 0.3 else _EMPTY_OBJECT_JSON
         )
+        # In CONVERSATION_COLUMNS order.
+        out.conversations.append(
+            (
+                conversation_id, workspace_id, created, derived.last_part_at, title, read,
+                priority, None, custom, str(SOURCE_ID_OFFSET + conversation_id), source_type,
+                delivered, source_subject, source_body, author_type, author_id, source_url,
+                _EMPTY_LIST_JSON, False, fold(source_subject),
+                search_body(body, values),
+                None, None, None, None, *rating,
+                derived.state, derived.open, derived.waiting_since, derived.snoozed_until,
+                assignee_column(derived.admin_assignee_id),
+                assignee_column(derived.team_assignee_id), _json(list(derived.teammate_ids)),
+                derived.first_contact_reply_at, _json(statistics.to_dict()), len(parts),
+            )
+        )  # fmt: skip
 
         for contact in contacts:
-            out.contacts.append(
-                {
-                    "conversation_id": conversation_id,
-                    "contact_id": contact.id,
-                    "workspace_id": workspace_id,
-                    "added_at": created,
-                }
-            )
+            out.contacts.append((conversation_id, contact.id, workspace_id, created))
         self._tag(out, conversation_id, topic, created, parts)
         return part_id
 
@@ -1036,7 +1079,7 @@ class ConversationGenerator:
         conversation_id: int,
         topic: _Topic,
         created: int,
-        parts: list[Part],
+        parts: list[PartRow],
     ) -> None:
         rng = self.rng
         if not self.cast.tags:
@@ -1060,15 +1103,7 @@ class ConversationGenerator:
                 applied_at, applied_by = moment.created_at, int(moment.author_id)
             else:
                 applied_at, applied_by = created, self.pick_admin()
-            out.tags.append(
-                {
-                    "conversation_id": conversation_id,
-                    "tag_id": tag_id,
-                    "workspace_id": self.workspace_id,
-                    "applied_at": applied_at,
-                    "applied_by_id": applied_by,
-                }
-            )
+            out.tags.append((conversation_id, tag_id, self.workspace_id, applied_at, applied_by))
 
 
 def generate_conversations(

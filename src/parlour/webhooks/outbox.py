@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from parlour.conversations import repository as conversation_repo
 from parlour.conversations import schemas as conversation_schemas
 from parlour.core.events import Announcement, take
-from parlour.db.models import WebhookDelivery, WebhookSubscription
+from parlour.db.models import WebhookDelivery
+from parlour.db.prepared import Record
 from parlour.webhooks import repository, topics
 
 
@@ -24,14 +25,12 @@ def record_announced(session: Session, now: int) -> int:
     announcements = take(session.info)
     if not announcements:
         return 0
-    listening: dict[int, list[WebhookSubscription]] = {}
+    listening: dict[int, list[Record]] = {}
     written = 0
     for announcement in announcements:
         workspace_id = announcement.workspace_id
         if workspace_id not in listening:
-            listening[workspace_id] = [
-                s for s in repository.subscriptions(session, workspace_id) if s.active
-            ]
+            listening[workspace_id] = repository.listening(session, workspace_id)
         targets = [s for s in listening[workspace_id] if announcement.topic in s.topics]
         if not targets:
             continue

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from parlour.db.models import WebhookDelivery, WebhookSubscription, Workspace
+from parlour.db.prepared import Prepared, Record
 
 
 def subscriptions(session: Session, workspace_id: int) -> list[WebhookSubscription]:
@@ -17,6 +18,22 @@ def subscriptions(session: Session, workspace_id: int) -> list[WebhookSubscripti
             .order_by(WebhookSubscription.id)
         )
     )
+
+
+# Every conversation write that announces something runs this, usually to find nothing.
+_LISTENING = Prepared(
+    select(WebhookSubscription.id, WebhookSubscription.topics)
+    .where(
+        WebhookSubscription.workspace_id == bindparam("workspace_id"),
+        WebhookSubscription.active.is_(True),
+    )
+    .order_by(WebhookSubscription.id)
+)
+
+
+def listening(session: Session, workspace_id: int) -> list[Record]:
+    """(id, topics) of the workspace's active subscriptions, oldest first."""
+    return _LISTENING.all(session, {"workspace_id": workspace_id})
 
 
 def subscription(
