@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from parlour.api.handlers import close_when_answered
 from parlour.api.overload import overloaded
 from parlour.api.versioning import resolve_version
-from parlour.db.session import WriteLockTimeout
+from parlour.db.session import Reads, WriteLockTimeout, orm_session
 from parlour.errors import RateLimited, Unauthorized
 from parlour.webhooks.outbox import record_announced
 from parlour.workspaces.service import Principal, authenticate
@@ -28,11 +28,16 @@ class Call:
     """Everything a handler needs about this request: who, which version, when, storage."""
 
     principal: Principal
-    session: Session
+    reads: Reads  # a read call's transaction, or a write call's session
     version: str
     now: int
     request_id: str
     state: AppState
+
+    @property
+    def session(self) -> Session:
+        """The request's ORM session (a read call makes it on first use, in its transaction)."""
+        return orm_session(self.reads)
 
     @property
     def workspace_id(self) -> int:
@@ -63,8 +68,8 @@ def bearer_token(request: Request) -> str:
     raise Unauthorized()
 
 
-def _identify(request: Request, session: Session, state: AppState) -> Call:
-    principal = authenticate(session, bearer_token(request))
+def _identify(request: Request, reads: Reads, state: AppState) -> Call:
+    principal = authenticate(reads, bearer_token(request))
     now = state.clock()
     decision = state.rate_limiter.hit(str(principal.token_id), now)
     request.scope.setdefault("state", {})["rate_headers"] = decision.headers()
@@ -76,7 +81,7 @@ def _identify(request: Request, session: Session, state: AppState) -> Call:
     version = resolve_version(request.headers.get("intercom-version"), principal.api_version)
     return Call(
         principal=principal,
-        session=session,
+        reads=reads,
         version=version,
         now=now,
         request_id=request.scope["state"]["request_id"],
@@ -85,18 +90,19 @@ def _identify(request: Request, session: Session, state: AppState) -> Call:
 
 
 async def reading(request: Request) -> Call:
-    """A read-only call: a plain transaction, rolled back when the answer starts.
+    """A read-only call: a read transaction, rolled back when the answer starts.
 
     Not a generator dependency: FastAPI's exit machinery for those (an exit stack and a
     shielded cancel scope) cost as much as a whole list page. Nothing is committed, so
-    the session only has to end: the edge closes it as the response starts, or when the
-    request fails (`handlers.close_when_answered`).
+    the transaction only has to end: the edge closes it as the response starts, or when
+    the request fails (`handlers.close_when_answered`). It is a `ReadTransaction`: the hot
+    reads run on its connection, and an ORM session is made only if the handler asks.
     """
     state = app_state(request)
     await request.body()  # before the transaction: see `writing`
-    session = state.db.read_session()
-    close_when_answered(request.scope, session.close)
-    return _identify(request, session, state)
+    reads = state.db.read_transaction()
+    close_when_answered(request.scope, reads.close)
+    return _identify(request, reads, state)
 
 
 async def writing(request: Request) -> AsyncIterator[Call]:

@@ -44,6 +44,7 @@ from parlour.db.models import (
     Workspace,
 )
 from parlour.db.prepared import Prepared, Record
+from parlour.db.session import Reads, dialect_name, orm_session
 from parlour.search.compile import Context, compile_query
 from parlour.search.query import Node
 
@@ -159,7 +160,7 @@ def _keyset_statement(sort: str, descending: bool, shape: tuple[bool, ...], part
 
 
 def keyset_page(
-    session: Session,
+    session: Reads,
     workspace_id: int,
     flt: ListFilter,
     *,
@@ -178,21 +179,20 @@ def keyset_page(
     """
     shape = _shape(flt)
     params = _params(workspace_id, flt, limit=limit)
-    connection = session.connection()
     if after is None:
-        return _keyset_statement(sort, descending, shape, "first").all(connection, params)
+        return _keyset_statement(sort, descending, shape, "first").all(session, params)
     params["after_value"], params["after_id"] = after
-    if connection.dialect.name == "postgresql":  # seeks on (value, id) itself: one trip
-        return _keyset_statement(sort, descending, shape, "after").all(connection, params)
-    rows = _keyset_statement(sort, descending, shape, "ties").all(connection, params)
+    if dialect_name(session) == "postgresql":  # seeks on (value, id) itself: one trip
+        return _keyset_statement(sort, descending, shape, "after").all(session, params)
+    rows = _keyset_statement(sort, descending, shape, "ties").all(session, params)
     if len(rows) < limit:
         params["limit"] = limit - len(rows)
-        rows += _keyset_statement(sort, descending, shape, "later").all(connection, params)
+        rows += _keyset_statement(sort, descending, shape, "later").all(session, params)
     return rows
 
 
 def offset_page(
-    session: Session,
+    session: Reads,
     workspace_id: int,
     flt: ListFilter,
     *,
@@ -213,7 +213,7 @@ def offset_page(
         .offset(offset)
         .limit(limit)
     )
-    found = session.connection().execute(ids, _params(workspace_id, flt)).scalars()
+    found = orm_session(session).connection().execute(ids, _params(workspace_id, flt)).scalars()
     return _rows_in_order(session, list(found))
 
 
@@ -246,7 +246,7 @@ def _count_statement(shape: tuple[bool, ...]) -> Prepared:
 
 
 def count(
-    session: Session,
+    session: Reads,
     workspace_id: int,
     flt: ListFilter,
     *,
@@ -379,24 +379,23 @@ _READ_BY_IDS = Prepared(_BY_IDS)
 _BY_IDS_LOCKED = _BY_IDS.order_by(CONVERSATION.c.id).with_for_update()
 
 
-def rows_by_id(session: Session, ids: Sequence[int], *, lock: bool = False) -> list[Row[Any]]:
+def rows_by_id(session: Reads, ids: Sequence[int], *, lock: bool = False) -> list[Row[Any]]:
     """The conversations with these ids (any workspace), as plain rows, in no order.
 
     `lock` takes their row locks first (PostgreSQL; in id order), so what is read next
     cannot change before the transaction ends.
     """
-    connection = session.connection()
     found: list[Record] = []
     for start in range(0, len(ids), 500):
         params = {"ids": list(ids[start : start + 500])}
         if lock:
-            found += connection.execute(_BY_IDS_LOCKED, params).all()
+            found += orm_session(session).connection().execute(_BY_IDS_LOCKED, params).all()
         else:
-            found += _READ_BY_IDS.all(connection, params)
+            found += _READ_BY_IDS.all(session, params)
     return found
 
 
-def complete(session: Session, entries: list[Row[Any]], *, all_rows: bool) -> list[Row[Any]]:
+def complete(session: Reads, entries: list[Row[Any]], *, all_rows: bool) -> list[Row[Any]]:
     """The entries, with those lacking a stored summary (or all) read as whole rows."""
     wanted = {e.id for e in entries if all_rows or e.summary is None}
     if not wanted:
@@ -411,7 +410,7 @@ def complete(session: Session, entries: list[Row[Any]], *, all_rows: bool) -> li
     ]
 
 
-def _rows_in_order(session: Session, ids: list[int]) -> list[Row[Any]]:
+def _rows_in_order(session: Reads, ids: list[int]) -> list[Row[Any]]:
     """The conversations with these ids, in this order."""
     found = {row.id: row for row in rows_by_id(session, ids)}
     return [found[i] for i in ids if i in found]
@@ -470,14 +469,14 @@ _NEWEST_PARTS = Prepared(
 )
 
 
-def read_row(session: Session, workspace_id: int, conversation_id: int) -> Row[Any] | None:
+def read_row(session: Reads, workspace_id: int, conversation_id: int) -> Row[Any] | None:
     """One conversation of this workspace as a plain row (for reading, not changing)."""
     params = {"conversation_id": conversation_id, "workspace_id": workspace_id}
     return _ONE.first(session, params)
 
 
 def read_parts(
-    session: Session, workspace_id: int, conversation_id: int, *, limit: int = MAX_PARTS_RETURNED
+    session: Reads, workspace_id: int, conversation_id: int, *, limit: int = MAX_PARTS_RETURNED
 ) -> list[Row[Any]]:
     """The most recent `limit` parts, oldest first (Intercom returns at most 500)."""
     params = {"conversation_id": conversation_id, "workspace_id": workspace_id, "limit": limit}
@@ -542,7 +541,7 @@ _RELATED_POLICIES = Prepared(
 
 
 def load_related(
-    session: Session,
+    session: Reads,
     workspace_id: int,
     conversations: Sequence[Any],
     part_rows: Sequence[Any] = (),
@@ -552,10 +551,9 @@ def load_related(
     ids = [c.id for c in conversations]
     if not ids and not part_rows:
         return related
-    connection = session.connection()
 
     def rows(statement: Prepared, keys: Any) -> list[Record]:
-        return statement.all(connection, {"workspace_id": workspace_id, "ids": list(keys)})
+        return statement.all(session, {"workspace_id": workspace_id, "ids": list(keys)})
 
     if ids:
         by_conversation: dict[int, list[Row[Any]]] = defaultdict(list)
@@ -587,18 +585,8 @@ def load_related(
     return related
 
 
-def admin_exists(session: Session, workspace_id: int, admin_id: int) -> bool:
-    """True when the admin belongs to this workspace."""
-    return (
-        session.scalar(
-            select(Admin.id).where(Admin.id == admin_id, Admin.workspace_id == workspace_id)
-        )
-        is not None
-    )
-
-
 def contacts_matching(
-    session: Session,
+    session: Reads,
     workspace_id: int,
     *,
     contact_id: str | None = None,
@@ -613,7 +601,7 @@ def contacts_matching(
         stmt = stmt.where(Contact.external_id == external_id)
     if email is not None:
         stmt = stmt.where(func.lower(Contact.email) == email.lower())
-    return tuple(sorted(session.scalars(stmt)))
+    return tuple(sorted(orm_session(session).scalars(stmt)))
 
 
 # Writes. Every write loads its conversation with `lock`, so concurrent writers to one
@@ -709,7 +697,7 @@ def lock_row(session: Session, workspace_id: int, conversation_id: int) -> Recor
     return _LOCKED.first(session, params)
 
 
-def has_admin(session: Session, workspace_id: int, admin_id: int) -> bool:
+def has_admin(session: Reads, workspace_id: int, admin_id: int) -> bool:
     """True when the admin belongs to this workspace."""
     params = {"admin_id": admin_id, "workspace_id": workspace_id}
     return _ADMIN_ID.first(session, params) is not None

@@ -151,7 +151,7 @@ async def list_conversations(request: Request, call: ReadCall) -> EncodedJsonRes
     legacy = uses_legacy_pages(call.version)
     plaintext = parse_display_as(params.get("display_as"))
     result = service.list_conversations(
-        call.session,
+        call.reads,
         workspace_id=call.workspace_id,
         data_version=call.principal.data_version,
         population_version=call.principal.population_version,
@@ -252,7 +252,7 @@ async def retrieve_conversation(
     """One conversation with up to its 500 most recent parts, oldest first."""
     plaintext = parse_display_as(request.query_params.get("display_as"))
     detail = service.retrieve_conversation(
-        call.session,
+        call.reads,
         workspace_id=call.workspace_id,
         conversation_id=conversation_id,
         use_stored=not plaintext,

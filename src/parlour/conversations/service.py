@@ -18,6 +18,7 @@ from parlour.core.cursor import Cursor, CursorCodec
 from parlour.core.ids import parse_numeric_id
 from parlour.core.office_hours import OfficeHours
 from parlour.db.models import Conversation, ConversationPart, SlaPolicy
+from parlour.db.session import Reads
 from parlour.errors import AdminNotFound, NotFound, ParameterInvalid
 from parlour.search.query import Node, digest
 
@@ -63,7 +64,7 @@ class ListPage:
     next_cursor: str | None
 
 
-def _filter_for(session: Session, workspace_id: int, query: ListQuery) -> ListFilter:
+def _filter_for(session: Reads, workspace_id: int, query: ListQuery) -> ListFilter:
     admin_id: int | None = None
     unassigned = False
     if query.admin_id is not None:
@@ -71,7 +72,7 @@ def _filter_for(session: Session, workspace_id: int, query: ListQuery) -> ListFi
             unassigned = True
         else:
             admin_id = parse_numeric_id(query.admin_id)
-            if admin_id is None or not repository.admin_exists(session, workspace_id, admin_id):
+            if admin_id is None or not repository.has_admin(session, workspace_id, admin_id):
                 raise AdminNotFound(field="admin_id")
     contact_ids: tuple[str, ...] | None = None
     if query.user_id is not None or query.intercom_user_id is not None or query.email is not None:
@@ -104,7 +105,7 @@ def _sort_value(row: Row[Any], sort: str) -> int:
 
 
 def list_conversations(
-    session: Session,
+    session: Reads,
     *,
     workspace_id: int,
     data_version: int,
@@ -275,7 +276,7 @@ class ConversationDetail:
 
 
 def retrieve_conversation(
-    session: Session, *, workspace_id: int, conversation_id: str, use_stored: bool = False
+    session: Reads, *, workspace_id: int, conversation_id: str, use_stored: bool = False
 ) -> ConversationDetail:
     """One conversation of the caller's workspace with its parts, or 404.
 
@@ -283,7 +284,8 @@ def retrieve_conversation(
     already shows, if it has one (a read's HTML answer splices it). Without, it covers
     everything: a write renders what it changed, before its entry is stored at commit.
     """
-    session.flush()  # a write's changes, before they are read back as plain rows
+    if isinstance(session, Session):
+        session.flush()  # a write's changes, before they are read back as plain rows
     numeric = parse_numeric_id(conversation_id)
     row = repository.read_row(session, workspace_id, numeric) if numeric is not None else None
     if row is None:

@@ -18,13 +18,16 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.compiler import SQLCompiler
+
+if TYPE_CHECKING:
+    from parlour.db.session import ReadTransaction
 
 Record = Any
 """A row of a prepared statement: a named tuple of its columns, by label."""
@@ -65,8 +68,10 @@ class Prepared:
             plan = self._plans[dialect.name] = _compile(self.statement, dialect)
         return plan
 
-    def all(self, session: Session | Connection, params: Mapping[str, Any]) -> list[Record]:
-        """Every row, on the session's (or connection's) current transaction."""
+    def all(
+        self, session: Session | Connection | ReadTransaction, params: Mapping[str, Any]
+    ) -> list[Record]:
+        """Every row, in the transaction of the session, connection or read transaction."""
         connection = session.connection() if isinstance(session, Session) else session
         plan = self._plan(connection.dialect)
         sql, args = _arguments(plan, params)
@@ -88,12 +93,16 @@ class Prepared:
             rows.append(make_row(converted))
         return rows
 
-    def first(self, session: Session | Connection, params: Mapping[str, Any]) -> Record | None:
+    def first(
+        self, session: Session | Connection | ReadTransaction, params: Mapping[str, Any]
+    ) -> Record | None:
         """The first row, or None (the statement should carry its own LIMIT)."""
         rows = self.all(session, params)
         return rows[0] if rows else None
 
-    def scalar(self, session: Session | Connection, params: Mapping[str, Any]) -> Any:
+    def scalar(
+        self, session: Session | Connection | ReadTransaction, params: Mapping[str, Any]
+    ) -> Any:
         """The first column of the first row, or None."""
         row = self.first(session, params)
         return None if row is None else row[0]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from parlour.db.models import AccessToken, Admin, ServerSetting, Workspace
 from parlour.db.prepared import Prepared, Record
+from parlour.db.session import Reads
 
 # Every request runs this: compiled once, run on the driver's cursor (`db.prepared`).
 _TOKEN_WITH_WORKSPACE = Prepared(
@@ -28,7 +29,7 @@ _TOKEN_WITH_WORKSPACE = Prepared(
 )
 
 
-def token_with_workspace(session: Session, token_hash: str) -> Record | None:
+def token_with_workspace(session: Reads, token_hash: str) -> Record | None:
     """The live token with this hash and its workspace's fields, if any."""
     return _TOKEN_WITH_WORKSPACE.first(session, {"token_hash": token_hash})
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from parlour.core.ids import new_app_id
 from parlour.db.models import AccessToken, Admin, ServerSetting, Workspace
+from parlour.db.session import Reads
 from parlour.errors import Unauthorized
 from parlour.workspaces import repository
 
@@ -38,7 +39,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def authenticate(session: Session, token: str) -> Principal:
+def authenticate(session: Reads, token: str) -> Principal:
     """The principal for a bearer token, or Unauthorized."""
     if not token or len(token) > 512:
         raise Unauthorized()

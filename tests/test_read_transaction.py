@@ -1,0 +1,76 @@
+"""`db.session.ReadTransaction`: one connection, one transaction, an ORM session on demand."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, select, update
+
+from parlour.db.models import Conversation
+from parlour.db.prepared import Prepared
+from parlour.db.session import Database
+from tests.conftest import TEST_NOW
+from tests.factories import ConversationSpec, Workspace, make_contact, make_conversation
+
+TITLE = Prepared(select(Conversation.title).where(Conversation.id == bindparam("id")))
+
+
+def _conversation(db: Database, workspace: Workspace) -> int:
+    contact = make_contact(db, workspace, now=TEST_NOW)
+    spec = ConversationSpec(created_at=TEST_NOW - 60, contact_id=contact)
+    return make_conversation(db, workspace, spec, now=TEST_NOW)
+
+
+def _retitle(db: Database, conversation_id: int, title: str) -> None:
+    with db.write_session() as session:
+        session.execute(
+            update(Conversation).where(Conversation.id == conversation_id).values(title=title)
+        )
+        session.commit()
+
+
+def test_the_session_is_made_on_demand_in_the_same_transaction(
+    db: Database, workspace: Workspace
+) -> None:
+    found = _conversation(db, workspace)
+    reads = db.read_transaction()
+    try:
+        assert TITLE.scalar(reads, {"id": found}) is None
+        _retitle(db, found, "changed meanwhile")
+        session = reads.session
+        assert session is reads.session  # one per transaction
+        driver = session.connection().connection.driver_connection
+        assert driver is reads.connection.driver_connection
+        title = session.scalar(select(Conversation.title).where(Conversation.id == found))
+        if db.is_sqlite:
+            # One snapshot for the whole transaction: the commit made after it began is
+            # not seen, by the session either. (PostgreSQL reads each statement afresh.)
+            assert title is None
+        else:
+            assert title == "changed meanwhile"
+    finally:
+        reads.close()
+
+
+def test_closing_ends_the_transaction_and_returns_the_connection(
+    db: Database, workspace: Workspace
+) -> None:
+    found = _conversation(db, workspace)
+    pool = db.engine.pool
+    before = pool.checkedout()  # type: ignore[attr-defined]
+    for with_session in (False, True):
+        reads = db.read_transaction()
+        driver = reads.connection.driver_connection
+        TITLE.scalar(reads, {"id": found})
+        if with_session:
+            reads.session.scalar(select(Conversation.id).where(Conversation.id == found))
+        assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
+        reads.close()
+        assert pool.checkedout() == before  # type: ignore[attr-defined]
+        if db.is_sqlite:
+            assert not driver.in_transaction  # type: ignore[union-attr]
+        # The next transaction sees what was committed since.
+        _retitle(db, found, f"after {with_session}")
+        again = db.read_transaction()
+        try:
+            assert TITLE.scalar(again, {"id": found}) == f"after {with_session}"
+        finally:
+            again.close()
