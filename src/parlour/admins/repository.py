@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from parlour.db.models import Admin, TeamMember, Workspace
+from parlour.db.prepared import Prepared
+from parlour.db.session import Reads
 
 
 def list_admins(session: Session, workspace_id: int) -> list[Admin]:
@@ -15,6 +17,20 @@ def list_admins(session: Session, workspace_id: int) -> list[Admin]:
     return list(
         session.scalars(select(Admin).where(Admin.workspace_id == workspace_id).order_by(Admin.id))
     )
+
+
+# Conversation writes and filters check an admin id on every call: built once.
+_ADMIN_ID = Prepared(
+    select(Admin.id).where(
+        Admin.id == bindparam("admin_id"), Admin.workspace_id == bindparam("workspace_id")
+    )
+)
+
+
+def admin_exists(session: Reads, workspace_id: int, admin_id: int) -> bool:
+    """True when the admin belongs to this workspace."""
+    params = {"admin_id": admin_id, "workspace_id": workspace_id}
+    return _ADMIN_ID.first(session, params) is not None
 
 
 def get_admin(session: Session, workspace_id: int, admin_id: int) -> Admin | None:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from sqlalchemy import delete, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from parlour.db.models import Admin, Contact, ContactTag, Tag
+from parlour.db.models import Contact, ContactTag, Tag
 
 
 def get_contact(session: Session, workspace_id: int, contact_id: str) -> Contact | None:
@@ -81,12 +81,6 @@ def users_matching(
         if found is not None:
             return found
     return None
-
-
-def admin_exists(session: Session, workspace_id: int, admin_id: int) -> bool:
-    """True if the admin belongs to the workspace (a contact's owner must)."""
-    stmt = select(Admin.id).where(Admin.id == admin_id, Admin.workspace_id == workspace_id)
-    return session.scalar(stmt) is not None
 
 
 def add(session: Session, contact: Contact) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from parlour.admins import repository as admins_repo
 from parlour.contacts import repository
 from parlour.conversations import summaries
 from parlour.core.cursor import Cursor, CursorCodec
@@ -133,7 +134,7 @@ def _check_role(role: str | None) -> None:
 
 
 def _check_owner(session: Session, workspace_id: int, fields: ContactFields) -> None:
-    if fields.owner_id is not None and not repository.admin_exists(
+    if fields.owner_id is not None and not admins_repo.admin_exists(
         session, workspace_id, fields.owner_id
     ):
         raise OwnerInvalid(field="owner_id")

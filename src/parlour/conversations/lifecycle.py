@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from parlour.admins import repository as admins_repo
 from parlour.conversations import repository
 from parlour.conversations.repository import Written
 from parlour.conversations.routing import Candidate, choose_assignee
@@ -224,7 +225,7 @@ def _lock(
 
 def _admin_id(session: Session, workspace_id: int, raw: str) -> int:
     numeric = parse_numeric_id(raw)
-    if numeric is None or not repository.has_admin(session, workspace_id, numeric):
+    if numeric is None or not admins_repo.admin_exists(session, workspace_id, numeric):
         raise AdminNotFound(field="admin_id")
     return numeric
 
@@ -327,7 +328,7 @@ def _append(
     )
     changes["updated_at"] = max(row.updated_at, when)
     after = repository.update_row(session, row, changes)
-    repository.bump_versions(session, row.workspace_id)
+    workspace_repo.bump_data_version(session, row.workspace_id)
     topic = topics.topic_for_part(part_type, author_type)
     if topic is not None:
         _announce(session, after, topic, part)

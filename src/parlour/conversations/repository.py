@@ -41,7 +41,6 @@ from parlour.db.models import (
     Tag,
     Team,
     TeamMember,
-    Workspace,
 )
 from parlour.db.prepared import Prepared, Record
 from parlour.db.session import Reads, dialect_name, orm_session
@@ -637,11 +636,6 @@ _TIMELINE = Prepared(
     .order_by(_PART.c.position)
 )
 _INSERT_PART = insert(cast(Table, _PART)).returning(*_PART.c)
-_ADMIN_ID = Prepared(
-    select(Admin.id).where(
-        Admin.id == bindparam("admin_id"), Admin.workspace_id == bindparam("workspace_id")
-    )
-)
 _CONTACT = cast(Table, Contact.__table__)
 _LINK = ConversationContact.__table__
 _CONTACTED = (
@@ -661,20 +655,6 @@ _CONTACTED = (
     )
     .values(last_contacted_at=bindparam("contacted_at"))
 )
-_WORKSPACE_TABLE = cast(Table, Workspace.__table__)
-_BUMP = {
-    population: update(_WORKSPACE_TABLE)
-    .where(_WORKSPACE_TABLE.c.id == bindparam("workspace_id"))
-    .values(
-        data_version=_WORKSPACE_TABLE.c.data_version + 1,
-        **(
-            {"population_version": _WORKSPACE_TABLE.c.population_version + 1}
-            if population
-            else {}
-        ),
-    )
-    for population in (False, True)
-}
 WRITTEN = "parlour.conversations.written"  # session.info: conversations changed by Core
 STORED = "parlour.conversations.stored"  # session.info: list entries stored at commit
 
@@ -695,12 +675,6 @@ def lock_row(session: Session, workspace_id: int, conversation_id: int) -> Recor
     """The conversation as a plain row (with its stored entry), locked like `lock`."""
     params = {"conversation_id": conversation_id, "workspace_id": workspace_id}
     return _LOCKED.first(session, params)
-
-
-def has_admin(session: Reads, workspace_id: int, admin_id: int) -> bool:
-    """True when the admin belongs to this workspace."""
-    params = {"admin_id": admin_id, "workspace_id": workspace_id}
-    return _ADMIN_ID.first(session, params) is not None
 
 
 def insert_part(session: Session, values: dict[str, Any]) -> Row[Any]:
@@ -801,11 +775,6 @@ def parts_before(
     newest = _PARTS_BEFORE.all(session, params)
     newest.reverse()
     return newest
-
-
-def bump_versions(session: Session, workspace_id: int, *, population: bool = False) -> None:
-    """`workspaces.repository.bump_data_version` as a prepared statement (hot writes)."""
-    session.connection().execute(_BUMP[population], {"workspace_id": workspace_id})
 
 
 def mark_contacted(session: Session, workspace_id: int, conversation_id: int, at: int) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from parlour.admins import repository as admins_repo
 from parlour.conversations import repository
 from parlour.conversations.repository import CountCache, ListFilter, Related
 from parlour.conversations.sla import CANCELLED, SlaTargets, evaluate
@@ -72,7 +73,7 @@ def _filter_for(session: Reads, workspace_id: int, query: ListQuery) -> ListFilt
             unassigned = True
         else:
             admin_id = parse_numeric_id(query.admin_id)
-            if admin_id is None or not repository.has_admin(session, workspace_id, admin_id):
+            if admin_id is None or not admins_repo.admin_exists(session, workspace_id, admin_id):
                 raise AdminNotFound(field="admin_id")
     contact_ids: tuple[str, ...] | None = None
     if query.user_id is not None or query.intercom_user_id is not None or query.email is not None:

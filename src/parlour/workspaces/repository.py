@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
@@ -93,16 +91,25 @@ def get_setting(session: Session, key: str) -> str | None:
     return None if row is None else row.value
 
 
+# Every conversation write runs one of these: built once, executed on the Core connection.
+_BUMP = {
+    population: update(Workspace)
+    .where(Workspace.id == bindparam("workspace_id"))
+    .values(
+        data_version=Workspace.data_version + 1,
+        **({"population_version": Workspace.population_version + 1} if population else {}),
+    )
+    for population in (False, True)
+}
+
+
 def bump_data_version(session: Session, workspace_id: int, *, population: bool = False) -> None:
     """Mark the workspace's conversations changed, invalidating cached counts.
 
     `population`: conversations were created or deleted, which also changes the
     unfiltered count.
     """
-    values: dict[str, Any] = {"data_version": Workspace.data_version + 1}
-    if population:
-        values["population_version"] = Workspace.population_version + 1
-    session.execute(update(Workspace).where(Workspace.id == workspace_id).values(**values))
+    session.connection().execute(_BUMP[population], {"workspace_id": workspace_id})
 
 
 def lock(session: Session, workspace_id: int) -> None:
