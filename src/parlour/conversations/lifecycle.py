@@ -914,7 +914,7 @@ def written_detail(
             use_stored=True,
         )
     entry, part_count = stored
-    parts = repository.parts_before(session, workspace_id, conversation_id, part_count)
+    parts = repository.read_parts(session, workspace_id, conversation_id, before=part_count)
     row = Written(id=conversation_id, summary=entry, part_count=part_count)
     related = repository.load_related(session, workspace_id, [], parts)
     return ConversationDetail(row=cast(Row[Any], row), parts=parts, related=related)

@@ -474,12 +474,36 @@ def read_row(session: Reads, workspace_id: int, conversation_id: int) -> Row[Any
     return _ONE.first(session, params)
 
 
+_PARTS_BEFORE = Prepared(
+    select(_PART)
+    .where(
+        _PART.c.conversation_id == bindparam("conversation_id"),
+        _PART.c.workspace_id == bindparam("workspace_id"),
+        _PART.c.position < bindparam("end"),
+    )
+    .order_by(_PART.c.position.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def read_parts(
-    session: Reads, workspace_id: int, conversation_id: int, *, limit: int = MAX_PARTS_RETURNED
+    session: Reads,
+    workspace_id: int,
+    conversation_id: int,
+    *,
+    before: int | None = None,
+    limit: int = MAX_PARTS_RETURNED,
 ) -> list[Row[Any]]:
-    """The most recent `limit` parts, oldest first (Intercom returns at most 500)."""
+    """The most recent `limit` parts, oldest first (Intercom returns at most 500).
+
+    `before`: only parts at positions below it, the parts a write left (it answers after
+    its commit, when later parts may exist).
+    """
     params = {"conversation_id": conversation_id, "workspace_id": workspace_id, "limit": limit}
-    newest = _NEWEST_PARTS.all(session, params)
+    if before is None:
+        newest = _NEWEST_PARTS.all(session, params)
+    else:
+        newest = _PARTS_BEFORE.all(session, {**params, "end": before})
     newest.reverse()
     return newest
 
@@ -732,49 +756,10 @@ def stored_entries(session: Session) -> dict[int, tuple[bytes, int]]:
     return found
 
 
-def written(session: Session) -> dict[int, Written]:
-    """The conversations `update_row` changed in this transaction, as they now are."""
-    found: dict[int, Written] = session.info.get(WRITTEN, {})
-    return found
-
-
 def forget_written(session: Session) -> dict[int, Written]:
     """Take (and clear) what `written` remembers: at commit, or after a rollback."""
     found: dict[int, Written] = session.info.pop(WRITTEN, {})
     return found
-
-
-_PARTS_BEFORE = Prepared(
-    select(_PART)
-    .where(
-        _PART.c.conversation_id == bindparam("conversation_id"),
-        _PART.c.workspace_id == bindparam("workspace_id"),
-        _PART.c.position < bindparam("end"),
-    )
-    .order_by(_PART.c.position.desc())
-    .limit(bindparam("limit"))
-)
-
-
-def parts_before(
-    session: Session,
-    workspace_id: int,
-    conversation_id: int,
-    end: int,
-    *,
-    limit: int = MAX_PARTS_RETURNED,
-) -> list[Row[Any]]:
-    """The newest `limit` parts before position `end`, oldest first: the parts a write
-    left (it answers after its commit, when later parts may exist)."""
-    params = {
-        "conversation_id": conversation_id,
-        "workspace_id": workspace_id,
-        "end": end,
-        "limit": limit,
-    }
-    newest = _PARTS_BEFORE.all(session, params)
-    newest.reverse()
-    return newest
 
 
 def mark_contacted(session: Session, workspace_id: int, conversation_id: int, at: int) -> None:
