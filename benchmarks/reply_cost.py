@@ -103,8 +103,8 @@ class LockTimer:
         take, dialect = db.take_write_lock, db.engine.dialect
         commit, rollback = dialect.do_commit, dialect.do_rollback
 
-        async def timed_take(session: Session) -> None:
-            await take(session)
+        async def timed_take(session: Session, **kwargs: Any) -> None:
+            await take(session, **kwargs)
             self._began = (time.perf_counter(), time.process_time())
 
         def timed_commit(connection: Any) -> None:

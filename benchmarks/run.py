@@ -573,15 +573,18 @@ def read_cast(url: str, workspace_id: int) -> Cast:
                         if order == "desc"
                         else (column.asc(), c.id.asc())
                     )
-                    before = conn.execute(
+                    # The last row of the page before, and the row after it (as the
+                    # server makes `pages.next`: it says whether ties follow).
+                    before, following = conn.execute(
                         select(c.id, column).where(*conditions).order_by(*ordering)
-                        .offset((page - 1) * PER_PAGE - 1).limit(1)
-                    ).one()  # fmt: skip
+                        .offset((page - 1) * PER_PAGE - 1).limit(2)
+                    ).all()  # fmt: skip
                     cursor = codec.encode(
                         Cursor(
                             workspace_id=workspace_id,
                             query=ListQuery(sort=sort, order=order).as_dict(),
                             sort_value=int(before[1]), last_id=int(before[0]), page=page,
+                            ties=following[1] == before[1],
                         )
                     )  # fmt: skip
                     deep[(sort, order)] = (page, cursor)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import bindparam, select, update
 
+from parlour.db.migrate import upgrade
 from parlour.db.models import Conversation
 from parlour.db.prepared import Prepared
 from parlour.db.session import Database
@@ -55,16 +58,22 @@ def test_closing_ends_the_transaction_and_returns_the_connection(
 ) -> None:
     found = _conversation(db, workspace)
     pool = db.engine.pool
-    before = pool.checkedout()  # type: ignore[attr-defined]
+
+    def lent() -> int:  # connections out of the pool, less SQLite's idle ones
+        return int(pool.checkedout()) - len(db._idle_reads)  # type: ignore[attr-defined]
+
+    before = lent()
     for with_session in (False, True):
         reads = db.read_transaction()
         driver = reads.connection.driver_connection
         TITLE.scalar(reads, {"id": found})
         if with_session:
             reads.session.scalar(select(Conversation.id).where(Conversation.id == found))
-        assert pool.checkedout() == before + 1  # type: ignore[attr-defined]
+        assert lent() == before + 1
+        assert db.open_reads == 1
         reads.close()
-        assert pool.checkedout() == before  # type: ignore[attr-defined]
+        assert lent() == before
+        assert db.open_reads == 0
         if db.is_sqlite:
             assert not driver.in_transaction  # type: ignore[union-attr]
         # The next transaction sees what was committed since.
@@ -74,3 +83,27 @@ def test_closing_ends_the_transaction_and_returns_the_connection(
             assert TITLE.scalar(again, {"id": found}) == f"after {with_session}"
         finally:
             again.close()
+
+
+def test_sqlite_reads_reuse_an_ended_connection_outside_the_pool(tmp_path: Path) -> None:
+    """An ended read leaves its connection idle for the next (no pool round trip)."""
+    db = Database(f"sqlite:///{tmp_path / 'idle.db'}")
+    upgrade(db.engine)
+    try:
+        first = db.read_transaction()
+        driver = first.connection.driver_connection
+        assert driver.in_transaction
+        first.close()
+        assert not driver.in_transaction  # the snapshot is released at once
+        assert db.open_reads == 0
+        second = db.read_transaction()
+        assert second.connection.driver_connection is driver
+        assert db.open_reads == 1
+        third = db.read_transaction()  # while the second is open: another connection
+        assert third.connection.driver_connection is not driver
+        third.close()
+        second.close()
+        assert db.open_reads == 0
+    finally:
+        db.dispose()
+    assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from functools import partial
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from parlour.api import deps
 from parlour.app import create_app
 from parlour.core.clock import FrozenClock
 from parlour.db.migrate import upgrade
@@ -111,8 +111,7 @@ def test_a_write_that_cannot_get_the_lock_is_a_retryable_503(
     conversation = make_conversation(
         db, ws, ConversationSpec(created_at=TEST_NOW - 60, contact_id=contact), now=TEST_NOW
     )
-    real = db.take_write_lock
-    monkeypatch.setattr(db, "take_write_lock", partial(real, timeout=0.05))
+    monkeypatch.setattr(deps, "WRITE_WAIT_SECONDS", 0.05)
     other = sqlite3.connect(tmp_path / "busy.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     with TestClient(app) as client:

@@ -1,4 +1,4 @@
-"""A read's session ends as its answer starts, whatever the answer (`deps.reading`, edge)."""
+"""A read's session ends as its answer starts, whatever the answer (`ReadRoute`, `deps.reading`)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,10 @@ def own_app(database_url: str) -> Iterator[FastAPI]:
 
 
 def _checked_out(app: FastAPI) -> int:
-    return int(app.state.parlour.db.engine.pool.checkedout())
+    """Connections lent out and read transactions open (SQLite keeps a few connections
+    checked out between reads, their transactions ended: `Database._idle_reads`)."""
+    db = app.state.parlour.db
+    return int(db.engine.pool.checkedout()) - len(db._idle_reads) + db.open_reads
 
 
 def _get(app: FastAPI, path: str, token: str | None) -> tuple[int, list[int]]:

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from parlour.api.router import RESOURCE_ROUTERS
+from parlour.api.router import ALL_ROUTERS
 from tests.contract.intercom_spec import spec_document, spec_path
 
 SHIPPED = (
@@ -30,7 +30,7 @@ def served_operation_ids() -> set[str]:
     """operationIds of every route Parlour's resource routers declare."""
     return {
         route.operation_id
-        for router in RESOURCE_ROUTERS
+        for router in ALL_ROUTERS
         for route in router.routes
         if getattr(route, "operation_id", None)
     }

@@ -418,3 +418,31 @@ def test_workspaces_never_see_each_other(
     assert response.status_code == 404
     assert _error(response) == {"code": "not_found", "message": "Resource Not Found"}
     assert client.get(f"/contacts/{contact}", headers=other_workspace.headers).status_code == 404
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_pages_through_runs_of_equal_sort_values(
+    client: TestClient, db: Database, workspace: Workspace, order: str
+) -> None:
+    """Runs of one `updated_at` across page ends: every conversation once, in order.
+
+    A cursor whose next row had another value skips looking for ties (`Cursor.ties`);
+    one made inside a run must not.
+    """
+    contact = make_contact(db, workspace, now=T0)
+    # Values 0,0,0,0,0,1,2,2,2,3,...: page ends of 3 fall inside runs and between them.
+    values = [0, 0, 0, 0, 0, 1, 2, 2, 2, 3, 4, 4, 5]
+    made = [_simple(db, workspace, contact, T0, T0 + 1 + v) for v in values]
+    seen: list[str] = []
+    ties: list[bool] = []
+    body = _list(client, workspace, per_page=3, order=order)
+    seen += _ids(body)
+    codec = client.app.state.parlour.cursor_codec  # type: ignore[attr-defined]
+    while "next" in body["pages"]:
+        cursor = body["pages"]["next"]["starting_after"]
+        ties.append(codec.decode(cursor, workspace_id=workspace.id).ties)
+        body = _list(client, workspace, per_page=3, starting_after=cursor)
+        seen += _ids(body)
+    by_value = sorted(zip(values, map(int, made), strict=True), reverse=order == "desc")
+    assert seen == [str(cid) for _, cid in by_value]
+    assert True in ties and False in ties  # both kinds of cursor were followed

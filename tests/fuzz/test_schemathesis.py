@@ -31,7 +31,7 @@ from schemathesis import GenerationMode
 from schemathesis.engine import Status, events
 from starlette.testclient import TestClient
 
-from parlour.api.router import RESOURCE_ROUTERS
+from parlour.api.router import ALL_ROUTERS
 from parlour.app import create_app
 from parlour.core.clock import FrozenClock
 from parlour.db.session import Database
@@ -203,7 +203,7 @@ def _operation_ids() -> list[str]:
     """Every operation Parlour routes (the document must describe them all)."""
     return sorted(
         route.operation_id
-        for router in RESOURCE_ROUTERS
+        for router in ALL_ROUTERS
         for route in router.routes
         if getattr(route, "operation_id", None)
     )

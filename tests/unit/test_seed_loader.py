@@ -239,3 +239,43 @@ def test_seeded_rows_keep_every_foreign_key(db: Database, workspace: WorkspaceRe
                     f"(SELECT 1 FROM {target.table.name} r WHERE r.{target.name} = t.{column})"
                 ).scalar_one()
                 assert orphans == 0, (name, column)
+
+
+def test_a_seed_bumps_the_link_count_versions_and_keeps_their_triggers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the link triggers are replaced by one bump per chunk, and come back."""
+    monkeypatch.setattr(loader, "CHUNK", 40)
+    db, workspace_id = _fresh_sqlite(tmp_path, "links.db")
+
+    def state() -> tuple[dict[str, str], tuple[int, int]]:
+        with db.engine.connect() as conn:
+            triggers = dict(
+                conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                    "AND name LIKE 'conversation_%_count_%'"
+                ).all()
+            )
+            versions = conn.exec_driver_sql(
+                "SELECT tags_version, contacts_version FROM workspace WHERE id = ?",
+                (workspace_id,),
+            ).one()
+        return triggers, (versions[0], versions[1])
+
+    try:
+        triggers_before, versions_before = state()
+        assert set(loader.LINK_TRIGGERS) <= set(triggers_before)
+        seed_conversations(db, workspace_id, 120, now=TEST_NOW, workers=0)  # 3 chunks
+        triggers_after, versions_after = state()
+        assert triggers_after == triggers_before
+        # Every chunk links tags and contacts: one bump each per chunk, not one per link.
+        assert versions_after == (versions_before[0] + 3, versions_before[1] + 3)
+        # The triggers work again for writes after the seed.
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "DELETE FROM conversation_tag "
+                "WHERE rowid = (SELECT min(rowid) FROM conversation_tag)"
+            )
+        assert state()[1][0] == versions_after[0] + 1
+    finally:
+        db.dispose()

@@ -22,6 +22,9 @@ from parlour.workspaces.service import Principal, authenticate
 if TYPE_CHECKING:
     from parlour.app import AppState
 
+WRITE_WAIT_SECONDS = 30.0
+"""How long a write waits for SQLite's write lock before answering 503."""
+
 
 @dataclass(frozen=True, slots=True)
 class Call:
@@ -98,11 +101,21 @@ async def reading(request: Request) -> Call:
     the request fails (`handlers.close_when_answered`). It is a `ReadTransaction`: the hot
     reads run on its connection, and an ORM session is made only if the handler asks.
     """
+    call = await read_call(request)
+    close_when_answered(request.scope, call.reads.close)
+    return call
+
+
+async def read_call(request: Request) -> Call:
+    """Open a read transaction and identify the caller; the caller must close `call.reads`."""
     state = app_state(request)
     await request.body()  # before the transaction: see `writing`
     reads = state.db.read_transaction()
-    close_when_answered(request.scope, reads.close)
-    return _identify(request, reads, state)
+    try:
+        return _identify(request, reads, state)
+    except BaseException:
+        reads.close()
+        raise
 
 
 async def writing(request: Request) -> AsyncIterator[Call]:
@@ -114,7 +127,7 @@ async def writing(request: Request) -> AsyncIterator[Call]:
     await request.body()
     with state.db.write_session() as session:
         try:
-            await state.db.take_write_lock(session)
+            await state.db.take_write_lock(session, timeout=WRITE_WAIT_SECONDS)
         except WriteLockTimeout:
             # Other writers held the database all along: nothing was done, so the client
             # may retry, as after any overload (both SDKs honour Retry-After).

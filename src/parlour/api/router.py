@@ -10,8 +10,10 @@ from importlib import resources
 from fastapi import APIRouter, FastAPI, Request
 
 from parlour.admins.router import router as admins_router
+from parlour.api.read_route import hoist
 from parlour.api.responses import JsonResponse
 from parlour.contacts.router import router as contacts_router
+from parlour.conversations.router import hot_reads as conversation_reads
 from parlour.conversations.router import router as conversations_router
 from parlour.errors import MethodNotAllowed, NotFound, NotImplementedYet
 from parlour.sla_rules.router import router as sla_rules_router
@@ -19,6 +21,8 @@ from parlour.tags.router import router as tags_router
 from parlour.teams.router import router as teams_router
 from parlour.webhooks.router import router as webhooks_router
 
+# Routers of `ReadRoute`s (`api/read_route.py`): hoisted before everything else.
+HOT_READ_ROUTERS: tuple[APIRouter, ...] = (conversation_reads,)
 # A request is matched against routes in this order: the busiest resource goes first. No
 # two routers serve overlapping paths, so the order changes nothing else.
 RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
@@ -30,6 +34,8 @@ RESOURCE_ROUTERS: tuple[APIRouter, ...] = (
     teams_router,
     webhooks_router,
 )
+ALL_ROUTERS = HOT_READ_ROUTERS + RESOURCE_ROUTERS
+"""Every router that declares operations (for tooling that lists what Parlour serves)."""
 
 
 @cache
@@ -74,6 +80,8 @@ async def unserved(request: Request) -> JsonResponse:
 
 def include_routers(app: FastAPI) -> None:
     """Mount every resource router, then the catch-all for everything else."""
+    for hot in HOT_READ_ROUTERS:  # matched before anything else
+        hoist(app, hot)
     for router in RESOURCE_ROUTERS:
         app.include_router(router)
     app.add_api_route(

@@ -64,6 +64,7 @@ from parlour.db.models import (
     ConversationTag,
     Tag,
 )
+from parlour.db.session import Reads
 from parlour.errors import (
     AdminNotFound,
     LastCustomer,
@@ -894,7 +895,7 @@ def stored_entries(session: Session) -> dict[int, tuple[bytes, int]]:
 
 
 def written_detail(
-    session: Session,
+    session: Reads,
     *,
     workspace_id: int,
     conversation_id: int,

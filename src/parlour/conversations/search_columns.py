@@ -174,3 +174,41 @@ TARGETS: dict[str, Target] = {
 }
 
 CUSTOM = CustomAttributes(Conversation.custom_attributes)
+
+# Which of the workspace's versions move when a field's value can change, besides
+# `population_version` (creates and deletes), which every count depends on. Triggers of
+# migration 0007 bump each version when a write changes one of its columns or links; a
+# field not listed can change with any conversation write (`data_version`), as can fields
+# read through other rows (author names) or JSON (statistics, custom attributes).
+_SOURCE = ("source_version",)
+FIELD_VERSIONS: dict[str, tuple[str, ...]] = {
+    "id": (),
+    "created_at": _SOURCE,
+    "source.type": _SOURCE,
+    "source.id": _SOURCE,
+    "source.delivered_as": _SOURCE,
+    "source.subject": _SOURCE,
+    "source.body": _SOURCE,
+    "source.author.id": _SOURCE,
+    "source.author.type": _SOURCE,
+    "source.url": _SOURCE,
+    "channel_initiated": _SOURCE,
+    "contact_ids": ("contacts_version",),
+    "tag_ids": ("tags_version",),
+    "open": ("state_version",),
+    "state": ("state_version",),
+    "snoozed_until": ("state_version",),
+    "admin_assignee_id": ("assignee_version",),
+    "team_assignee_id": ("assignee_version",),
+    "priority": ("priority_version",),
+    **{name: () for name, target in TARGETS.items() if isinstance(target, Constant)},
+}
+ANY_WRITE = ("data_version",)
+
+# List fields whose link table alone can count a query of one positive filter on them:
+# each link row belongs to one conversation of the same workspace (foreign keys, and the
+# writes copy the conversation's workspace), so distinct conversation ids are the count.
+LINKS: dict[str, tuple[Any, SQLColumnExpression[Any]]] = {
+    "tag_ids": (ConversationTag, ConversationTag.tag_id),
+    "contact_ids": (ConversationContact, ConversationContact.contact_id),
+}

@@ -126,6 +126,7 @@ def list_conversations(
     entry, or every row for a plaintext page (entries are stored as HTML).
     """
     after: tuple[int, int] | None = None
+    ties = True
     page_number = page or 1
     if starting_after:
         cursor = codec.decode(starting_after, workspace_id=workspace_id)
@@ -141,6 +142,7 @@ def list_conversations(
             )
         query = cursor_query
         after = (cursor.sort_value, cursor.last_id)
+        ties = cursor.ties
         page_number = cursor.page
     flt = _filter_for(session, workspace_id, query)
     descending = query.order == "desc"
@@ -162,20 +164,23 @@ def list_conversations(
             sort=query.sort,
             descending=descending,
             after=after,
+            ties=ties,
             limit=per_page + 1,
         )
-    has_more = len(rows) > per_page
+    following = rows[per_page] if len(rows) > per_page else None
     rows = repository.complete(session, rows[:per_page], all_rows=plaintext)
     next_cursor = None
-    if has_more:
+    if following is not None:
         last = rows[-1]
+        last_value = _sort_value(last, query.sort)
         next_cursor = codec.encode(
             Cursor(
                 workspace_id=workspace_id,
                 query=query.as_dict(),
-                sort_value=_sort_value(last, query.sort),
+                sort_value=last_value,
                 last_id=last.id,
                 page=page_number + 1,
+                ties=_sort_value(following, query.sort) == last_value,
             )
         )
     total = repository.count(
@@ -238,9 +243,8 @@ def search_conversations(
             )
         after = (cursor.sort_value, cursor.last_id)
         page_number = cursor.page
-    total = repository.search_count(
-        session, workspace_id, query, key=key, data_version=data_version, cache=counts
-    )
+    # (`data_version` is not needed: the count keys on the versions of what it reads.)
+    total = repository.search_count(session, workspace_id, query, key=key, cache=counts)
     rows = repository.search_page(
         session, workspace_id, query, after=after, limit=per_page + 1, total=total
     )

@@ -47,6 +47,7 @@ from parlour.db.models import (
     SlaPolicy,
     Tag,
 )
+from parlour.db.prepared import Prepared
 
 _TOUCHED = "parlour.summaries.touched"  # conversations (objects or ids) to re-render
 _STALE = "parlour.summaries.stale"  # conditions: conversations whose entries to clear
@@ -60,13 +61,14 @@ REFILL_BATCH = 500
 
 _TABLE = cast(Table, Conversation.__table__)
 _C = _TABLE.c
-_STORE = (
+_STORE_STATEMENT = (
     update(_TABLE)
     .where(_C.id == bindparam("conversation_id"))
     .values(summary=bindparam("rendered"))
 )
+_STORE = Prepared(_STORE_STATEMENT)
 # A refill must not overwrite an entry a write stored meanwhile (from newer data).
-_FILL = _STORE.where(_C.summary.is_(None))
+_FILL = Prepared(_STORE_STATEMENT.where(_C.summary.is_(None)))
 
 
 def render(row: Any, related: repository.Related) -> bytes:
@@ -192,7 +194,7 @@ def store(session: Session, ids: Iterable[int | None], *, only_missing: bool = F
 def _keep(session: Session, rendered: list[tuple[Any, bytes]], *, only_missing: bool) -> int:
     """Store rendered entries, noting them for the write's answer (`stored_entries`)."""
     params = [{"conversation_id": row.id, "rendered": entry} for row, entry in rendered]
-    session.connection().execute(_FILL if only_missing else _STORE, params)
+    (_FILL if only_missing else _STORE).execute_many(session, params)
     if not only_missing:
         stored = repository.stored_entries(session)
         for row, entry in rendered:

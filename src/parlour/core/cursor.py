@@ -30,6 +30,9 @@ class Cursor:
     sort_value: int
     last_id: int
     page: int
+    # False when the row after `last_id` had another sort value: no row with `sort_value`
+    # followed, so the next page need not look for the rest of its ties.
+    ties: bool = True
 
 
 class CursorCodec:
@@ -43,16 +46,16 @@ class CursorCodec:
 
     def encode(self, cursor: Cursor) -> str:
         """An opaque, tamper-proof token for `cursor`."""
-        payload = orjson.dumps(
-            {
-                "w": cursor.workspace_id,
-                "q": cursor.query,
-                "v": cursor.sort_value,
-                "i": cursor.last_id,
-                "p": cursor.page,
-            },
-            option=orjson.OPT_SORT_KEYS,
-        )
+        fields = {
+            "w": cursor.workspace_id,
+            "q": cursor.query,
+            "v": cursor.sort_value,
+            "i": cursor.last_id,
+            "p": cursor.page,
+        }
+        if not cursor.ties:
+            fields["t"] = 0
+        payload = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
         return f"{_b64(payload)}.{_b64(self._sign(payload))}"
 
     def decode(self, token: str, *, workspace_id: int) -> Cursor:
@@ -76,6 +79,7 @@ class CursorCodec:
                 sort_value=int(data["v"]),
                 last_id=int(data["i"]),
                 page=int(data["p"]),
+                ties=bool(data.get("t", 1)),
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             raise invalid from None

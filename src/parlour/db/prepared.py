@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import ReturnsRows
 
 if TYPE_CHECKING:
     from parlour.db.session import ReadTransaction
@@ -56,9 +57,14 @@ class _Plan:
 
 
 class Prepared:
-    """A SELECT built once, run many times with different bound parameters."""
+    """A statement built once, run many times with different bound parameters.
 
-    def __init__(self, statement: Select[Any]) -> None:
+    A SELECT, or an INSERT/UPDATE/DELETE (with or without RETURNING) whose every value is a
+    bound parameter or SQL: one that needs SQLAlchemy to compute a column default in Python
+    is refused when first compiled, as that happens in the execution path skipped here.
+    """
+
+    def __init__(self, statement: Executable) -> None:
         self.statement = statement
         self._plans: dict[str, _Plan] = {}
 
@@ -67,6 +73,35 @@ class Prepared:
         if plan is None:
             plan = self._plans[dialect.name] = _compile(self.statement, dialect)
         return plan
+
+    def execute(
+        self, session: Session | Connection | ReadTransaction, params: Mapping[str, Any]
+    ) -> int:
+        """Run a statement that returns no rows; the number of rows it changed."""
+        connection = session.connection() if isinstance(session, Session) else session
+        sql, args = _arguments(self._plan(connection.dialect), params)
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, args)
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def execute_many(
+        self, session: Session | Connection, params: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Run a statement that returns no rows once per parameter set (DB-API executemany)."""
+        if not params:
+            return
+        connection = session.connection() if isinstance(session, Session) else session
+        plan = self._plan(connection.dialect)
+        sql = _arguments(plan, params[0])[0]
+        rows = [_arguments(plan, one)[1] for one in params]
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, rows)
+        finally:
+            cursor.close()
 
     def all(
         self, session: Session | Connection | ReadTransaction, params: Mapping[str, Any]
@@ -108,9 +143,15 @@ class Prepared:
         return None if row is None else row[0]
 
 
-def _compile(statement: Select[Any], dialect: Dialect) -> _Plan:
-    compiled = statement.compile(dialect=dialect)
+def _compile(statement: Executable, dialect: Dialect) -> _Plan:
+    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     assert isinstance(compiled, SQLCompiler)
+    defaulted = [c.name for c in [*compiled.insert_prefetch, *compiled.update_prefetch]]
+    if defaulted:
+        raise TypeError(
+            "a prepared statement cannot compute Python-side column defaults "
+            f"({', '.join(defaulted)}): give every such column a value"
+        )
     positional = bool(dialect.positional)
     expanding = tuple(bind.key for bind in compiled.binds.values() if bind.expanding)
     shapes: dict[tuple[int, ...], tuple[str, tuple[_Bind, ...]]] = {}
@@ -122,9 +163,11 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Plan:
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             binds.append((name, bind.key, None, bind.effective_value, processor))
         shapes[()] = (compiled.string, tuple(binds))
-    labels = list(statement.selected_columns.keys())
+    # A SELECT's columns, or the RETURNING columns of an INSERT/UPDATE/DELETE (none without).
+    columns = statement.exported_columns if isinstance(statement, ReturnsRows) else ()
+    labels = list(columns.keys()) if columns else []
     converters = []
-    for index, column in enumerate(statement.selected_columns):
+    for index, column in enumerate(columns):
         processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
         if processor is not None:
             converters.append((index, processor))

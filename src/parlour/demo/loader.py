@@ -12,8 +12,10 @@ arrives as a small serialized database that the worker filled, and is copied wit
 INSERT ... SELECT per table (binding every value was most of an insert's cost, now paid
 in the workers); the FTS5 index is filled with one INSERT ... SELECT per chunk instead
 of a trigger per row (8x cheaper), the trigger being dropped and re-created inside the
-chunk's transaction so a crash rolls both back. The seeding connection also skips
-fsyncs and foreign key lookups. On PostgreSQL a chunk arrives as tuples for COPY.
+chunk's transaction so a crash rolls both back; the count-version triggers of the link
+tables (migration 0007, one workspace update per inserted link) are likewise replaced by
+one bump per chunk. The seeding connection also skips foreign key lookups. On PostgreSQL
+a chunk arrives as tuples for COPY (whose statement-level triggers bump once).
 """
 from __future__ import annotations
 
@@ -394,6 +396,7 @@ class _Inserter:
         self.next_part = first_part_id
         self.sqlite = conn.dialect.name == "sqlite"
         self.fts_trigger = self.sqlite and _fts_trigger_sql(conn) == FTS_TRIGGER_SQL
+        self.link_triggers = _link_triggers(conn) if self.sqlite else {}
         quote = conn.dialect.identifier_preparer.quote
         self.statements = []
         for table, columns in _CHUNK_TABLES:
@@ -441,11 +444,39 @@ class _Inserter:
         if self.fts_trigger:
             # Dropped and re-created in this transaction: a crash rolls both back.
             cursor.execute(f"DROP TRIGGER {FTS_TRIGGER}")
+        for name in self.link_triggers:
+            cursor.execute(f"DROP TRIGGER {name}")
         for (table, _columns), sql in zip(_CHUNK_TABLES, self.statements, strict=True):
             cursor.execute(sql, (offset,) if table == "conversation_part" else ())
         if self.fts_trigger:
             cursor.execute(FTS_FILL_SQL, (chunk.first_id, chunk.first_id + chunk.count - 1))
             cursor.execute(FTS_TRIGGER_SQL)
+        for name, create in self.link_triggers.items():
+            table, version = LINK_TRIGGERS[name]
+            cursor.execute(
+                f"UPDATE workspace SET {version} = {version} + 1 "
+                f"WHERE id IN (SELECT DISTINCT workspace_id FROM {_STAGE}.{table})"
+            )
+            cursor.execute(create)
+
+
+# The link tables' count-version triggers (migration 0007): per inserted row on SQLite,
+# replaced during a chunk by one bump of the same version for the chunk's workspaces.
+LINK_TRIGGERS = {
+    "conversation_contact_count_insert": ("conversation_contact", "contacts_version"),
+    "conversation_tag_count_insert": ("conversation_tag", "tags_version"),
+}
+
+
+def _link_triggers(conn: Connection) -> dict[str, str]:
+    """The SQL of the link tables' insert triggers that exist (name -> CREATE TRIGGER)."""
+    driver = conn.connection.dbapi_connection
+    assert driver is not None
+    names = tuple(LINK_TRIGGERS)
+    found = driver.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)", names
+    ).fetchall()
+    return {str(name): str(sql) for name, sql in found}
 
 
 def _fts_trigger_sql(conn: Connection) -> str | None:

@@ -138,9 +138,11 @@ class Through(Target):
         """See `Target.match`."""
         if _values(condition) == [None]:
             return not_(self.exists(ctx, lambda value: value.is_not(None)))
-        return self.exists(
-            ctx, lambda value: _match(value, condition, ctx, self.numeric_id, False, None)
-        )
+        return self.exists(ctx, self.value_test(condition, ctx))
+
+    def value_test(self, condition: Condition, ctx: Context) -> Match:
+        """The positive test of one value (a non-null `condition`'s): for a link table's column."""
+        return lambda value: _match(value, condition, ctx, self.numeric_id, False, None)
 
 
 @dataclass(frozen=True, slots=True)

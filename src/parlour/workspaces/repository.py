@@ -91,13 +91,15 @@ def get_setting(session: Session, key: str) -> str | None:
     return None if row is None else row.value
 
 
-# Every conversation write runs one of these: built once, executed on the Core connection.
+# Every conversation write runs one of these: built once, run on the driver (`Prepared`).
 _BUMP = {
-    population: update(Workspace)
-    .where(Workspace.id == bindparam("workspace_id"))
-    .values(
-        data_version=Workspace.data_version + 1,
-        **({"population_version": Workspace.population_version + 1} if population else {}),
+    population: Prepared(
+        update(Workspace)
+        .where(Workspace.id == bindparam("workspace_id"))
+        .values(
+            data_version=Workspace.data_version + 1,
+            **({"population_version": Workspace.population_version + 1} if population else {}),
+        )
     )
     for population in (False, True)
 }
@@ -109,7 +111,7 @@ def bump_data_version(session: Session, workspace_id: int, *, population: bool =
     `population`: conversations were created or deleted, which also changes the
     unfiltered count.
     """
-    session.connection().execute(_BUMP[population], {"workspace_id": workspace_id})
+    _BUMP[population].execute(session, {"workspace_id": workspace_id})
 
 
 def lock(session: Session, workspace_id: int) -> None:

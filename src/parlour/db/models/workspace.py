@@ -27,6 +27,16 @@ class Workspace(Base):
     # Bumped only when conversations are created or deleted: the unfiltered count (every
     # list page's `total_count`) stays cached across replies and state changes.
     population_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Bumped by triggers (migration 0007) when a write changes a group of searchable columns,
+    # so a cached search count outlives the writes that cannot change it (a reply leaves a
+    # tag count alone). `conversations.search_columns.FIELD_VERSIONS` says which field
+    # reads which.
+    tags_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    contacts_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    state_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    assignee_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    priority_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    source_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AccessToken(Base):
