@@ -174,8 +174,10 @@ class ReadTransaction:
     def __init__(self, db: Database) -> None:
         self._db = db
         self.dialect = db.engine.dialect
-        idle = db._idle_reads
-        self.connection = idle.pop() if idle else db.engine.raw_connection()
+        try:
+            self.connection = db._idle_reads.pop()
+        except IndexError:
+            self.connection = db.engine.raw_connection()
         if db.is_sqlite:
             try:
                 self.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
@@ -311,7 +313,10 @@ class Database:
         if self.file is None or self._checkpointer is not None:
             return
         self._autocheckpoint = False
-        self.engine.dispose()  # connections opened before keep checkpointing in commits
+        # Connections opened before would keep checkpointing in their commits.
+        while self._idle_reads:
+            self._idle_reads.pop().close()
+        self.engine.dispose()
         self._checkpointer = Checkpointer(self.file, interval)
         self._checkpointer.start()
 
