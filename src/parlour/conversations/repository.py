@@ -291,17 +291,21 @@ FEW_MATCHES = 2_000
 PROBE_WINDOWS = (1_024, 16_384)
 
 
-def _search_condition(
-    session: Session, workspace_id: int, query: Node, *, probe: bool = False
-) -> ColumnElement[bool]:
+def _search_context(session: Session, workspace_id: int, *, probe: bool = False) -> Context:
     connection = session.connection()
     dialect = connection.dialect.name
-    ctx = Context(
+    return Context(
         dialect=dialect,
         workspace_id=workspace_id,
         text_index=dialect != "sqlite" or text_search.has_fts(connection),
         probe=probe,
     )
+
+
+def _search_condition(
+    session: Session, workspace_id: int, query: Node, *, probe: bool = False
+) -> ColumnElement[bool]:
+    ctx = _search_context(session, workspace_id, probe=probe)
     return compile_query(query, search_columns.TARGETS, ctx, search_columns.CUSTOM)
 
 
@@ -466,6 +470,12 @@ def search_count_key(session: Session, workspace_id: int, query: Node, key: str)
     versions = session.execute(
         select(*(getattr(Workspace, n) for n in names)).where(Workspace.id == workspace_id)
     ).one()
+    return _count_key(workspace_id, key, names, versions)
+
+
+def _count_key(
+    workspace_id: int, key: str, names: tuple[str, ...], versions: Sequence[int]
+) -> tuple[Any, ...]:
     return (workspace_id, "search", key, *zip(names, versions, strict=True))
 
 
@@ -484,13 +494,7 @@ def search_count(
     cached = cache.get(search_count_key(session, workspace_id, query, key))
     if cached is not None:
         return cached
-    connection = session.connection()
-    dialect = connection.dialect.name
-    ctx = Context(
-        dialect=dialect,
-        workspace_id=workspace_id,
-        text_index=dialect != "sqlite" or text_search.has_fts(connection),
-    )
+    ctx = _search_context(session, workspace_id)
     counting = _link_count(ctx, query)
     if counting is None:
         counting = (
@@ -507,7 +511,7 @@ def search_count(
             Workspace.id == workspace_id
         )
     ).one()
-    cache.put((workspace_id, "search", key, *zip(names, versions, strict=True)), int(total or 0))
+    cache.put(_count_key(workspace_id, key, names, versions), int(total or 0))
     return int(total or 0)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -102,9 +102,8 @@ def _text(raw: str | None, name: str, limit: int = 255) -> str | None:
     return raw
 
 
-def parse_list_query(request: Request) -> tuple[ListQuery, bool]:
+def parse_list_query(params: Mapping[str, str]) -> tuple[ListQuery, bool]:
     """The list's sort, order and legacy filters, and whether the client gave any."""
-    params = query_values(request)
     kind = params.get("type")
     if kind not in (None, "", "admin", "user"):
         raise ParameterInvalid("type must be admin or user", field="type")
@@ -158,7 +157,7 @@ def _legacy_next_url(request: Request, call: Call, page: service.ListPage) -> st
 async def list_conversations(request: Request, call: ReadCall) -> EncodedJsonResponse:
     """List the workspace's conversations, newest update first, without their parts."""
     params = query_values(request)
-    query, given = parse_list_query(request)
+    query, given = parse_list_query(params)
     size = parse_per_page(params.get("per_page"))
     legacy = uses_legacy_pages(call.version)
     plaintext = parse_display_as(params.get("display_as"))

@@ -78,14 +78,7 @@ class Prepared:
         self, session: Session | Connection | ReadTransaction, params: Mapping[str, Any]
     ) -> int:
         """Run a statement that returns no rows; the number of rows it changed."""
-        connection = session.connection() if isinstance(session, Session) else session
-        sql, args = _arguments(self._plan(connection.dialect), params)
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(sql, args)
-            return int(cursor.rowcount)
-        finally:
-            cursor.close()
+        return self._run(session, params)[2]
 
     def execute_many(
         self, session: Session | Connection, params: Sequence[Mapping[str, Any]]
@@ -93,7 +86,7 @@ class Prepared:
         """Run a statement that returns no rows once per parameter set (DB-API executemany)."""
         if not params:
             return
-        connection = session.connection() if isinstance(session, Session) else session
+        connection = _connection(session)
         plan = self._plan(connection.dialect)
         sql = _arguments(plan, params[0])[0]
         rows = [_arguments(plan, one)[1] for one in params]
@@ -103,19 +96,26 @@ class Prepared:
         finally:
             cursor.close()
 
-    def all(
+    def _run(
         self, session: Session | Connection | ReadTransaction, params: Mapping[str, Any]
-    ) -> list[Record]:
-        """Every row, in the transaction of the session, connection or read transaction."""
-        connection = session.connection() if isinstance(session, Session) else session
+    ) -> tuple[_Plan, list[Any], int]:
+        """Execute once on the driver: the plan, the rows fetched (if any), the row count."""
+        connection = _connection(session)
         plan = self._plan(connection.dialect)
         sql, args = _arguments(plan, params)
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(sql, args)
-            fetched = cursor.fetchall()
+            fetched = cursor.fetchall() if cursor.description is not None else []
+            return plan, fetched, int(cursor.rowcount)
         finally:
             cursor.close()
+
+    def all(
+        self, session: Session | Connection | ReadTransaction, params: Mapping[str, Any]
+    ) -> list[Record]:
+        """Every row, in the transaction of the session, connection or read transaction."""
+        plan, fetched, _ = self._run(session, params)
         make_row = plan.make_row
         converters = plan.converters
         if not converters:
@@ -141,6 +141,13 @@ class Prepared:
         """The first column of the first row, or None."""
         row = self.first(session, params)
         return None if row is None else row[0]
+
+
+def _connection(
+    session: Session | Connection | ReadTransaction,
+) -> Connection | ReadTransaction:
+    """Where the statement runs: the session's connection, or the one given."""
+    return session.connection() if isinstance(session, Session) else session
 
 
 def _compile(statement: Executable, dialect: Dialect) -> _Plan:
