@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,10 @@ from typing import Any
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for benchmarks/
+
+from benchmarks.run import free_port, wait_up
+
 from parlour.conversations import lifecycle
 from parlour.core.clock import system_clock
 from parlour.core.ids import new_contact_id
@@ -33,12 +36,6 @@ from parlour.db.migrate import upgrade
 from parlour.db.models import Contact
 from parlour.db.session import Database
 from parlour.workspaces import service as workspaces
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def prepare(url: str, *, name: str, conversations: int = 1) -> tuple[str, int, str, list[int]]:
@@ -98,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="parlour-race-") as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'race.db'}"
         token, admin, contact, [cid] = prepare(url, name="Replies")
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "PARLOUR_DATABASE_URL": url}
         server = subprocess.Popen(
             [sys.executable, "-m", "parlour", "serve", "--port", str(port), "--workers",
@@ -107,12 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(150):
-                try:
-                    httpx.get(f"{base}/me", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.2)
+            wait_up(f"{base}/me", server)
             admin_reply = {"type": "admin", "message_type": "comment", "admin_id": str(admin)}
             contact_reply = {"type": "user", "message_type": "comment",
                              "intercom_user_id": contact}

@@ -15,7 +15,6 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,10 @@ import time
 from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for benchmarks/
+
+from benchmarks.run import CEILING_APP, free_port, wait_up
 
 from parlour.app import build_state
 from parlour.config import Settings
@@ -36,38 +39,6 @@ from parlour.demo.loader import seed_conversations
 from parlour.workspaces import service as workspaces
 
 SECRET = "benchmark-secret"
-CEILING_APP = '''
-import orjson
-from starlette.applications import Starlette
-from starlette.responses import Response
-from starlette.routing import Route
-ROWS = [{"id": str(i), "body": "x" * 280} for i in range(20)]
-BODY = orjson.dumps({"type": "conversation.list", "conversations": ROWS})
-async def page(request):
-    return Response(BODY, media_type="application/json")
-app = Starlette(routes=[Route("/conversations", page)])
-'''
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            if process.poll() is not None:
-                raise SystemExit("server exited early") from None
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not come up")
-
-
 def run_wrk(url: str, token: str, seconds: int) -> tuple[float, float, float]:
     out = subprocess.run(
         ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-H", f"Authorization: Bearer {token}",

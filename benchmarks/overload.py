@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ import uvloop
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests/ and benchmarks/
 
 from benchmarks.concurrent_replies import prepare
+from benchmarks.run import free_port
 from tests.e2e.rawhttp import Connection
 
 from parlour.config import Settings
@@ -187,9 +187,7 @@ def _pct(values: list[float], q: float) -> float:
 
 def run(url: str, env: dict[str, str], args: argparse.Namespace, label: str,
         rate: float | None) -> float:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     token, admin, _contact, ids = prepare(url, name="Overload", conversations=CONVERSATIONS)
     server = subprocess.Popen(
         [sys.executable, "-m", "parlour", "serve", "--port", str(port), "--workers", "1",

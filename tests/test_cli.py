@@ -279,3 +279,23 @@ def test_webhooks_commands(url: str) -> None:
     nowhere = runner.invoke(app, ["webhooks", "list", "--workspace", "nope",
                                   "--database-url", url])
     assert nowhere.exit_code == 1 and "No workspace" in nowhere.output
+
+
+@pytest.mark.parametrize(
+    ("level", "access_log"),
+    [("info", True), ("debug", True), ("warning", False), ("error", False)],
+)
+def test_serve_logs_each_request_only_where_the_level_prints_it(
+    url: str, monkeypatch: pytest.MonkeyPatch, level: str, access_log: bool
+) -> None:
+    """Access lines are INFO: above it uvicorn's access log is off, not formatted unseen."""
+    import uvicorn
+
+    started: dict[str, object] = {}
+    monkeypatch.setenv("PARLOUR_DATABASE_URL", url)  # serve sets it for its workers
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: started.update(options))
+    result = runner.invoke(app, ["serve", "--database-url", url, "--log-level", level])
+    assert result.exit_code == 0, result.output
+    assert started["log_level"] == level
+    assert started["access_log"] is access_log
+    assert started["workers"] == 1

@@ -7,9 +7,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from parlour import __version__
 from parlour.api.handlers import EdgeMiddleware, install_error_handlers
@@ -47,6 +49,26 @@ class AppState:
         """New background work (webhook deliveries) was committed: don't wait for the tick."""
         if self.scheduler is not None:
             self.scheduler.poke()
+
+
+class ParlourApp(FastAPI):
+    """FastAPI with the edge middleware (`api.handlers.EdgeMiddleware`) outermost.
+
+    `add_middleware` would put it inside Starlette's server-error middleware and FastAPI's
+    exception telemetry, two layers every hot read would pass for nothing: the edge
+    answers what escapes as a 500 itself, and the app's 500 handler
+    (`install_error_handlers`) answers inside.
+    """
+
+    def __init__(self, *, edge_options: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.edge_options = edge_options
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's and FastAPI's layers, inside the edge."""
+        return EdgeMiddleware(
+            super().build_middleware_stack(), hot_routes=hoisted(self), **self.edge_options
+        )
 
 
 def build_state(settings: Settings, clock: Clock = system_clock) -> AppState:
@@ -116,7 +138,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
                 state.scheduler = None
             state.db.dispose()
 
-    app = FastAPI(
+    app = ParlourApp(
+        edge_options={
+            "max_body_bytes": settings.max_body_bytes,
+            "max_in_flight": settings.max_in_flight,
+            "max_queue_ms": settings.max_queue_ms,
+        },
         title="Parlour",
         version=__version__,
         description="A self-hostable, Intercom-compatible conversations API.",
@@ -129,7 +156,4 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     install_error_handlers(app)
     include_routers(app)
     app.openapi = openapi_builder(app)  # type: ignore[method-assign]
-    app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes,
-                       max_in_flight=settings.max_in_flight, max_queue_ms=settings.max_queue_ms,
-                       hot_routes=hoisted(app))
     return app

@@ -572,6 +572,9 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        # Access lines are logged at INFO: above it, uvicorn would still format each
+        # request's address and path for a call that prints nothing.
+        access_log=log_level.lower() in ("info", "debug", "trace"),
         proxy_headers=False,
         server_header=False,
     )

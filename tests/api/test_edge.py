@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
+from parlour.api.handlers import new_request_id
 from parlour.app import create_app
 from parlour.core.clock import FrozenClock
 from parlour.db.session import Database
@@ -73,6 +74,29 @@ def test_request_id_is_echoed_or_made(client: TestClient, workspace: Workspace) 
     uuid.UUID(made.headers["x-request-id"])
     bad = client.get("/nope", headers={"X-Request-Id": "bad id with spaces"})
     assert bad.json()["request_id"] == bad.headers["x-request-id"] != "bad id with spaces"
+
+
+def test_made_request_ids_are_random_uuids() -> None:
+    """The form of Intercom's request ids: canonical text of a version 4, RFC 4122 UUID."""
+    made = [new_request_id() for _ in range(2000)]
+    assert len(set(made)) == len(made)
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+    # Every variant digit occurs (8, 9, a, b), so no bit of randomness is lost to it.
+    assert {text[19] for text in made} == set("89ab")
+
+
+def test_request_id_is_echoed_or_made_on_hot_reads(
+    client: TestClient, workspace: Workspace
+) -> None:
+    mine = client.get("/conversations", headers={**workspace.headers, "X-Request-Id": "l-1"})
+    assert mine.status_code == 200
+    assert mine.headers["x-request-id"] == "l-1"
+    made = client.get("/conversations", headers=workspace.headers)
+    assert uuid.UUID(made.headers["x-request-id"]).version == 4
 
 
 def test_error_request_id_matches_header(client: TestClient) -> None:
@@ -151,6 +175,8 @@ def test_unexpected_exception_is_a_logged_500(
         "code": "server_error",
         "message": "An unexpected error occurred",
     }
+    assert response.json()["request_id"] == "boom-1" == response.headers["x-request-id"]
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
     assert any("boom-1" in r.getMessage() for r in caplog.records)
 
 

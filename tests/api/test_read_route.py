@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import Request
+from fastapi import FastAPI, Request
 from starlette.testclient import TestClient
 
 from parlour.api.deps import ReadCall
@@ -75,3 +75,48 @@ def test_errors_are_intercom_errors_and_the_read_ends(
     patch = client.patch("/conversations/1", json={}, headers=workspace.headers)
     assert patch.status_code == 405
     assert patch.json()["type"] == "error.list"
+
+
+def test_hot_reads_are_served_under_a_root_path(app: FastAPI, workspace: Workspace) -> None:
+    """Behind a proxy mounting the API under a prefix (uvicorn `--root-path`), the edge
+    matches the hot routes on the path below it, as Starlette's router would."""
+    with TestClient(app, root_path="/intercom", raise_server_exceptions=False) as client:
+        listed = client.get("/intercom/conversations", headers=workspace.headers)
+        assert listed.status_code == 200
+        assert listed.json()["type"] == "conversation.list"
+        missing = client.get("/intercom/conversations/999999", headers=workspace.headers)
+        assert missing.status_code == 404
+        assert missing.json()["errors"][0]["code"] == "not_found"
+        me = client.get("/intercom/me", headers=workspace.headers)
+        assert me.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "root_path", "expected"),
+    [
+        ("GET", "/conversations", "", ("listConversations", {})),
+        ("HEAD", "/conversations", "", None),  # FastAPI routes take no HEAD
+        ("GET", "/conversations/12", "", ("retrieveConversation", {"conversation_id": "12"})),
+        ("GET", "/api/conversations/7", "/api", ("retrieveConversation", {"conversation_id": "7"})),
+        ("GET", "/api/conversations", "/api", ("listConversations", {})),
+        ("POST", "/conversations", "", None),
+        ("PUT", "/conversations/12", "", None),
+        ("GET", "/conversations/12/parts", "", None),
+        ("GET", "/conversations/", "", None),
+        ("GET", "/me", "", None),
+    ],
+)
+def test_the_edge_matches_exactly_the_hot_routes(
+    app: FastAPI, method: str, path: str, root_path: str, expected: tuple[str, dict] | None
+) -> None:
+    """What the edge serves itself; anything else goes on to FastAPI's router."""
+    edge = app.build_middleware_stack()
+    scope = {"type": "http", "method": method, "path": path, "root_path": root_path}
+    handle = edge._hot_route(scope)  # type: ignore[attr-defined]
+    if expected is None:
+        assert handle is None
+        return
+    operation, params = expected
+    assert handle == scope["route"].handle
+    assert scope["route"].operation_id == operation
+    assert scope["path_params"] == params

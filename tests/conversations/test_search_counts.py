@@ -7,17 +7,23 @@ SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import random
+import threading
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select, text, update
+import pytest
+from sqlalchemy import func, select, text, update
 
-from parlour.conversations import repository, search_fields
+from parlour.conversations import repository, search_columns, search_fields
 from parlour.db.models import Conversation, Workspace
 from parlour.db.session import Database
+from parlour.demo.loader import seed_conversations
+from parlour.search.compile import compile_query
 from parlour.search.query import digest, parse
 from tests.conftest import TEST_NOW
 from tests.conversations.conftest import Inbox
-from tests.factories import make_tag
+from tests.factories import ConversationSpec, make_conversation, make_tag, make_workspace
 
 VERSIONS = (
     "population_version", "data_version", "tags_version", "contacts_version", "state_version",
@@ -174,3 +180,349 @@ def test_a_list_filter_counts_each_conversation_once(db: Database, inbox: Inbox)
     assert _total(inbox, _f("tag_ids", "=", None)) == 1
     assert _total(inbox, _f("contact_ids", "=", inbox.contact)) == 4
     assert _total(inbox, _f("contact_ids", "IN", [inbox.contact, inbox.lead])) == 4
+
+
+# Group counts (migration 0008): `conversation_group` must equal a recount after any write,
+# and a count from it must equal the count over the conversations.
+
+RECOUNT = {
+    "sqlite": "(SELECT coalesce(',' || group_concat(tag_id, ',') || ',', '') FROM "
+    "(SELECT tag_id FROM conversation_tag AS t WHERE t.conversation_id = c.id ORDER BY 1))",
+    "postgresql": "coalesce((SELECT ',' || string_agg(tag_id::text, ',' ORDER BY tag_id) || ','"
+    " FROM conversation_tag AS t WHERE t.conversation_id = c.id), '')",
+}
+
+
+def _groups(db: Database, workspace_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """(the stored groups, a recount from the conversations and their links), sorted."""
+    tags = RECOUNT["sqlite" if db.is_sqlite else "postgresql"]
+    with db.read_session() as session:
+        stored = session.execute(
+            text(
+                "SELECT open, state, priority, admin_assignee_id, team_assignee_id, tag_ids, "
+                "conversations FROM conversation_group WHERE workspace_id = :w"
+            ),
+            {"w": workspace_id},
+        ).all()
+        recount = session.execute(
+            text(
+                "SELECT c.open, c.state, c.priority, coalesce(c.admin_assignee_id, 0), "
+                f"coalesce(c.team_assignee_id, 0), {tags}, count(*) FROM conversation AS c "
+                "WHERE c.workspace_id = :w GROUP BY 1, 2, 3, 4, 5, 6"
+            ),
+            {"w": workspace_id},
+        ).all()
+    for row in stored:  # the key lists the ids in ascending order, as every trigger builds it
+        ids = [int(i) for i in row[5].strip(",").split(",") if i]
+        assert ids == sorted(ids), row
+    return sorted(tuple(r) for r in stored), sorted(tuple(r) for r in recount)
+
+
+def _hours(db: Database, workspace_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """(the stored hour counts, a recount from the conversations), sorted."""
+    with db.read_session() as session:
+        stored = session.execute(
+            text("SELECT hour, conversations FROM conversation_hour WHERE workspace_id = :w"),
+            {"w": workspace_id},
+        ).all()
+        recount = session.execute(
+            text(
+                "SELECT created_at / 3600, count(*) FROM conversation WHERE workspace_id = :w "
+                "GROUP BY 1"
+            ),
+            {"w": workspace_id},
+        ).all()
+    return sorted(tuple(r) for r in stored), sorted(tuple(r) for r in recount)
+
+
+def _rows_count(db: Database, workspace_id: int, node: Any) -> int:
+    with db.read_session() as session:
+        ctx = repository._search_context(session, workspace_id)
+        rows = (
+            select(func.count())
+            .select_from(Conversation)
+            .where(
+                Conversation.workspace_id == workspace_id,
+                compile_query(node, search_columns.TARGETS, ctx, search_columns.CUSTOM),
+            )
+        )
+        return int(session.execute(rows).scalar_one())
+
+
+def _assert_counts_match_rows(
+    db: Database, workspace_id: int, queries: list[Any], build: Callable[..., Any]
+) -> None:
+    """Each query counted by `build` (one of the repository's count paths) as by its rows."""
+    for query in queries:
+        node = parse(query, search_fields.FIELDS)
+        with db.read_session() as session:
+            counting = build(repository._search_context(session, workspace_id), node)
+            assert counting is not None, query
+            counted = session.execute(counting).scalar_one()
+        assert counted == _rows_count(db, workspace_id, node), query
+
+
+def _counts(db: Database, workspace_id: int, query: Any) -> tuple[int, int]:
+    """(the count from the groups, the count over the conversations) of one query."""
+    node = parse(query, search_fields.FIELDS)
+    with db.read_session() as session:
+        ctx = repository._search_context(session, workspace_id)
+        grouped = repository._group_count(ctx, node)
+        assert grouped is not None, query
+        total, groups = session.execute(grouped).one()
+    assert groups == len(_groups(db, workspace_id)[0])
+    return int(total), _rows_count(db, workspace_id, node)
+
+
+def _random_query(rng: random.Random, values: dict[str, list[Any]], depth: int = 0) -> Any:
+    """A random query over the group fields: every operator they take, nested twice."""
+    if depth < 2 and rng.random() < 0.4:
+        items = [_random_query(rng, values, depth + 1) for _ in range(rng.randint(1, 3))]
+        return {"operator": rng.choice(("AND", "OR")), "value": items}
+    field = rng.choice(sorted(values))
+    pool = values[field]
+    if field == "tag_ids":
+        operator = rng.choice(("=", "!=", "IN", "NIN"))
+    elif field == "open":
+        operator = rng.choice(("=", "!="))
+    elif field in ("state", "priority"):
+        operator = rng.choice(("=", "!=", "IN", "NIN", "~", "!~", "^", "$"))
+    else:
+        operator = rng.choice(("=", "!=", "IN", "NIN", "<", ">"))
+    if operator in ("IN", "NIN"):  # (null is no list item)
+        items = [v for v in pool if v is not None]
+        return _f(field, operator, rng.sample(items, min(len(items), rng.randint(1, 3))))
+    value = rng.choice(pool)
+    if operator in ("~", "!~", "^", "$"):
+        value = value[1:4]
+    elif operator in ("<", ">"):
+        value = 0 if value is None else value
+    return _f(field, operator, value)
+
+
+def test_group_counts_follow_every_kind_of_write(db: Database, inbox: Inbox) -> None:
+    """Groups equal a recount after each write, and group counts equal row counts."""
+    admin = str(inbox.admin)
+    tags = [make_tag(db, inbox.ws, now=TEST_NOW) for _ in range(3)]
+    cids = [inbox.start(f"Conversation {i}") for i in range(6)]
+    values: dict[str, list[Any]] = {
+        "open": [True, False],
+        "state": ["open", "closed", "snoozed"],
+        "priority": ["priority", "not_priority"],
+        "admin_assignee_id": [inbox.admin, inbox.other_admin, None],
+        "team_assignee_id": [inbox.team, None],
+        "tag_ids": [str(t) for t in tags] + ["0042", None],
+    }
+    rng = random.Random(4)
+    queries = [_random_query(rng, values) for _ in range(40)]
+    queries += [
+        _f("tag_ids", "IN", [str(tags[0]), str(tags[1])]),
+        {"operator": "AND", "value": [
+            _f("open", "=", True),
+            {"operator": "OR", "value": [
+                _f("priority", "=", "priority"), _f("tag_ids", "=", str(tags[2])),
+                _f("team_assignee_id", "=", inbox.team),
+            ]},
+        ]},
+    ]  # fmt: skip
+
+    def prioritise(cid: str) -> None:
+        with db.write_session() as session:
+            session.execute(
+                update(Conversation).where(Conversation.id == int(cid)).values(priority="priority")
+            )
+            session.commit()
+
+    def untag(cid: str, tag: int) -> None:
+        response = inbox.client.request(
+            "DELETE", f"/conversations/{cid}/tags/{tag}", json={"admin_id": admin},
+            headers=inbox.ws.headers,
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+
+    def delete_tag(tag: int) -> None:
+        response = inbox.client.delete(f"/tags/{tag}", headers=inbox.ws.headers)
+        assert response.status_code == 200, response.text
+
+    def delete_conversation(cid: str) -> None:
+        response = inbox.client.delete(f"/conversations/{cid}", headers=inbox.ws.headers)
+        assert response.status_code == 200, response.text
+
+    writes = [
+        lambda: _tag(inbox, cids[0], tags[0]),
+        lambda: _tag(inbox, cids[0], tags[1]),
+        lambda: _tag(inbox, cids[1], tags[1]),
+        lambda: _tag(inbox, cids[2], tags[2]),
+        lambda: _tag(inbox, cids[3], tags[0]),
+        lambda: inbox.part(cids[0], {"message_type": "assignment", "type": "admin",
+                                     "admin_id": admin, "assignee_id": str(inbox.other_admin)}),
+        lambda: inbox.part(cids[1], {"message_type": "assignment", "type": "team",
+                                     "admin_id": admin, "assignee_id": str(inbox.team)}),
+        lambda: inbox.part(cids[2], {"message_type": "close", "type": "admin", "admin_id": admin}),
+        lambda: inbox.part(cids[3], {"message_type": "snoozed", "type": "admin",
+                                     "admin_id": admin, "snoozed_until": TEST_NOW + 3600}),
+        lambda: inbox.contact_reply(cids[2]),  # reopens it
+        lambda: prioritise(cids[4]),
+        lambda: untag(cids[0], tags[0]),
+        lambda: delete_tag(tags[1]),
+        lambda: delete_conversation(cids[3]),
+        lambda: inbox.start("One more"),
+    ]  # fmt: skip
+    for write in writes:
+        write()
+        stored, recount = _groups(db, inbox.ws.id)
+        assert stored == recount
+        assert _hours(db, inbox.ws.id)[0] == _hours(db, inbox.ws.id)[1]
+        for query in queries:
+            grouped, rows = _counts(db, inbox.ws.id, query)
+            assert grouped == rows, query
+    assert _total(inbox, queries[-1]) == _counts(db, inbox.ws.id, queries[-1])[1]
+
+
+def test_a_seed_fills_the_groups(db: Database) -> None:
+    """The demo loader's bulk inserts (SQLite: INSERT ... SELECT; PostgreSQL: COPY) add up."""
+    ws = make_workspace(db, now=TEST_NOW)
+    seed_conversations(db, ws.id, 60, now=TEST_NOW, seed=5, workers=0)
+    stored, recount = _groups(db, ws.id)
+    assert stored == recount
+    assert sum(row[-1] for row in stored) == 60
+    hours, recount = _hours(db, ws.id)
+    assert hours == recount
+
+
+def test_created_at_ranges_count_by_the_hour(db: Database, inbox: Inbox) -> None:
+    """A `created_at`-only query counts whole hours from `conversation_hour`: the same total."""
+    hour = 3600
+    base = (TEST_NOW // hour) * hour - 10 * hour
+    times = [base - 1, base, base + 1, base + hour - 1, base + hour, base + 3 * hour + 17,
+             base + 5 * hour, base + 5 * hour, base + 9 * hour - 1, 7, hour, hour - 1]  # fmt: skip
+    ids = [
+        make_conversation(
+            db, inbox.ws, ConversationSpec(created_at=t, contact_id=inbox.contact), now=TEST_NOW
+        )
+        for t in times
+    ]
+    rng = random.Random(8)
+    edges = sorted({t + d for t in times for d in (-1, 0, 1)} | {0, base + 50 * hour})
+    queries: list[Any] = [_f("created_at", "=", base + 5 * hour), _f("created_at", ">", base)]
+    queries += [_f("created_at", "<", base + 2 * hour), _f("created_at", "<", hour)]
+    for _ in range(60):
+        low, high = sorted(rng.sample(edges, 2))
+        queries.append(
+            {"operator": "AND", "value": [_f("created_at", ">", low), _f("created_at", "<", high)]}
+        )
+    queries.append(
+        {"operator": "AND", "value": [_f("created_at", ">", base), _f("created_at", "<", base)]}
+    )
+
+    def check() -> None:
+        _assert_counts_match_rows(db, inbox.ws.id, queries, repository._range_count)
+        assert _hours(db, inbox.ws.id)[0] == _hours(db, inbox.ws.id)[1]
+
+    check()
+    with db.write_session() as session:  # a redaction-like rewrite of created_at moves an hour
+        session.execute(
+            update(Conversation).where(Conversation.id == ids[5]).values(created_at=base + 2)
+        )
+        session.commit()
+    check()
+    response = inbox.client.delete(f"/conversations/{ids[1]}", headers=inbox.ws.headers)
+    assert response.status_code == 200
+    check()
+    either = {"operator": "OR", "value": queries[:2]}
+    with db.read_session() as session:
+        ctx = repository._search_context(session, inbox.ws.id)
+        assert repository._range_count(ctx, parse(either, search_fields.FIELDS)) is None
+    assert _total(inbox, queries[1]) == _rows_count(
+        db, inbox.ws.id, parse(queries[1], search_fields.FIELDS)
+    )
+
+
+def _write_then_set(db: Database, write: Any, done: threading.Event) -> None:
+    with db.engine.connect() as conn:
+        write(conn)
+        conn.commit()
+    done.set()
+
+
+def test_concurrent_tag_and_state_writes_keep_groups_exact(db: Database, inbox: Inbox) -> None:
+    """PostgreSQL: two transactions tagging / closing one conversation at once both count.
+
+    The second waits for the workspace row in its trigger, then reads the first's change.
+    """
+    if db.is_sqlite:
+        pytest.skip("SQLite runs one writer at a time")
+    a, b = (make_tag(db, inbox.ws, now=TEST_NOW) for _ in range(2))
+    cid = int(inbox.start("Concurrent"))
+    link = text(
+        "INSERT INTO conversation_tag (conversation_id, tag_id, workspace_id, applied_at) "
+        "VALUES (:c, :t, :w, 0)"
+    )
+    for second in (
+        lambda conn: conn.execute(link, {"c": cid, "t": b, "w": inbox.ws.id}),
+        lambda conn: conn.execute(
+            update(Conversation)
+            .where(Conversation.id == cid)
+            .values(open=False, state="closed", admin_assignee_id=inbox.admin)
+        ),
+    ):
+        with db.engine.connect() as first:
+            first.execute(link, {"c": cid, "t": a, "w": inbox.ws.id})  # holds the workspace
+            done = threading.Event()
+            thread = threading.Thread(target=_write_then_set, args=(db, second, done))
+            thread.start()
+            assert not done.wait(0.5), "the second write should wait for the workspace row"
+            first.commit()
+            thread.join(10)
+            assert done.is_set()
+        stored, recount = _groups(db, inbox.ws.id)
+        assert stored == recount
+        with db.write_session() as session:
+            session.execute(
+                text("DELETE FROM conversation_tag WHERE conversation_id = :c"), {"c": cid}
+            )
+            session.commit()
+
+
+def test_text_counts_follow_creates_redactions_and_deletes(db: Database, inbox: Inbox) -> None:
+    """PostgreSQL counts text-only queries over `conversation_text`: the same as the rows."""
+    if db.is_sqlite:
+        pytest.skip("SQLite counts text through its FTS5 index")
+    bodies = ("Invoice overdue, refund please", "My invoice is wrong", "Password reset", "")
+    cids = [inbox.start(body) for body in bodies if body] + [inbox.start("Refunded twice")]
+    queries = [
+        _f("source.body", "=", "invoice"),
+        _f("source.body", "IN", ["invoice", "password", "two words"]),
+        _f("source.body", "!=", "invoice"),
+        _f("source.body", "NIN", ["refund", "reset"]),
+        _f("source.body", "~", "voic"),
+        _f("source.body", "^", "refund"),
+        _f("source.body", "$", "und"),
+        _f("source.body", "=", None),
+        _f("source.subject", "~", "x"),
+        {"operator": "OR", "value": [
+            _f("source.body", "=", "refund"), _f("source.subject", "=", None),
+        ]},
+    ]  # fmt: skip
+
+    def check() -> None:
+        _assert_counts_match_rows(db, inbox.ws.id, queries, repository._text_count)
+
+    check()
+    assert _total(inbox, queries[0]) == 2
+    source = inbox.get(cids[0])["source"]["id"]
+    inbox.post(
+        "/conversations/redact", {"type": "source", "conversation_id": cids[0], "source_id": source}
+    )
+    check()
+    assert _total(inbox, queries[0]) == 1
+    response = inbox.client.delete(f"/conversations/{cids[1]}", headers=inbox.ws.headers)
+    assert response.status_code == 200
+    check()
+    assert _total(inbox, queries[0]) == 0
+    with db.read_session() as session:
+        copied = session.execute(
+            text("SELECT count(*) FROM conversation_text WHERE workspace_id = :w"),
+            {"w": inbox.ws.id},
+        ).scalar_one()
+    assert copied == len(cids) - 1

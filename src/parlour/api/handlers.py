@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parlour.api.overload import LoadShedder, overloaded
@@ -24,6 +24,16 @@ from parlour.errors import ApiError, NotFound, ParameterInvalid, PayloadTooLarge
 log = logging.getLogger("parlour.errors")
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def new_request_id() -> str:
+    """A random UUID (version 4), in the form Intercom's request ids take.
+
+    Built from 16 random bytes here: `str(uuid.uuid4())` costs 3.4 µs, this 1 µs.
+    """
+    h = os.urandom(16).hex()
+    # Version 4 in the 13th digit, the RFC 4122 variant (8, 9, a or b) in the 17th.
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def error_body(request_id: str | None, errors: list[dict[str, Any]]) -> dict[str, Any]:
@@ -72,14 +82,22 @@ async def _on_http_error(request: Request, exc: Exception) -> JsonResponse:
     return render_api_error(request_id_of(request), error)
 
 
+async def _on_unexpected_error(request: Request, exc: Exception) -> JsonResponse:
+    # Starlette's server-error middleware sends this, then re-raises for the edge to log.
+    return render_api_error(request_id_of(request), ServerError())
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn exceptions into `error.list` responses."""
+    app.add_exception_handler(Exception, _on_unexpected_error)
     app.add_exception_handler(ApiError, _on_api_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(HTTPException, _on_http_error)
 
 
 _CLOSERS = "parlour.close_when_answered"
+RATE_HEADERS = "parlour.rate_headers"
+"""Where a request's scope state keeps its rate-limit headers, encoded, for the edge to add."""
 
 
 def close_when_answered(scope: Scope, close: Callable[[], None]) -> None:
@@ -120,6 +138,11 @@ class EdgeMiddleware:
         # own errors): the layers between (exception handlers, FastAPI's exit stack, the
         # router's scan) cost a hot read ~5%. A request they do not fully match goes on.
         self.hot_routes = tuple(hot_routes)
+        self._hot = tuple(
+            (route.path_regex, frozenset(route.methods or ()), route)
+            for route in self.hot_routes
+            if isinstance(route, Route)
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -128,7 +151,7 @@ class EdgeMiddleware:
         state = scope.setdefault("state", {})
         incoming = _header(scope, b"x-request-id")
         request_id = incoming if incoming and _REQUEST_ID_OK.match(incoming) else None
-        request_id = request_id or str(uuid.uuid4())
+        request_id = request_id or new_request_id()
         state["request_id"] = request_id
         started = False
 
@@ -139,8 +162,7 @@ class EdgeMiddleware:
                 _close_all(state)
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
-                for name, value in state.get("rate_headers", {}).items():
-                    headers.append((name.lower().encode(), value.encode()))
+                headers += state.get(RATE_HEADERS, ())
                 message["headers"] = headers
             await send(message)
 
@@ -213,13 +235,7 @@ class EdgeMiddleware:
                     raise PayloadTooLarge(f"Request body exceeds {self.max_body_bytes} bytes")
             return message
 
-        app = self.app
-        for route in self.hot_routes:
-            match, child_scope = route.matches(scope)
-            if match is Match.FULL:
-                scope.update(child_scope)
-                app = route.handle
-                break
+        app = self._hot_route(scope) or self.app
         try:
             await app(scope, limited_receive, send_with_headers)
         except ApiError as exc:
@@ -233,6 +249,25 @@ class EdgeMiddleware:
             log.exception("unhandled error in request %s", request_id)
             if not started():
                 await _send_error(send_with_headers, request_id, ServerError())
+
+    def _hot_route(self, scope: Scope) -> ASGIApp | None:
+        """The handler of the hot route this request fully matches, with its path params set.
+
+        What Starlette's `Route.matches` does for these routes (str parameters only, see
+        `ReadRoute`), without building a child scope for every route tried.
+        """
+        path = scope["path"]
+        root = scope.get("root_path")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        method = scope["method"]
+        for regex, methods, route in self._hot:
+            if method in methods and (found := regex.match(path)) is not None:
+                scope["endpoint"] = route.endpoint
+                scope["route"] = route
+                scope["path_params"] = {**scope.get("path_params", {}), **found.groupdict()}
+                return route.handle
+        return None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(slots=True)
@@ -11,22 +12,24 @@ class _Window:
     count: int
 
 
-@dataclass(frozen=True, slots=True)
-class RateDecision:
-    """Whether a request may proceed, and the headers that tell the client so."""
+class RateDecision(NamedTuple):
+    """Whether a request may proceed, and the headers that tell the client so.
+
+    A named tuple: made on every request, and a frozen dataclass costs 3x to make.
+    """
 
     allowed: bool
     limit: int
     remaining: int
     reset: int
 
-    def headers(self) -> dict[str, str]:
-        """Intercom's rate-limit headers."""
-        return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset),
-        }
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """Intercom's rate-limit headers, as ASGI sends them (lower-case names, bytes)."""
+        return [
+            (b"x-ratelimit-limit", b"%d" % self.limit),
+            (b"x-ratelimit-remaining", b"%d" % self.remaining),
+            (b"x-ratelimit-reset", b"%d" % self.reset),
+        ]
 
 
 class RateLimiter:

@@ -6,7 +6,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     JSON,
@@ -16,6 +16,7 @@ from sqlalchemy import (
     Select,
     Table,
     bindparam,
+    case,
     delete,
     distinct,
     func,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     tuple_,
     update,
 )
@@ -36,6 +38,8 @@ from parlour.db.models import (
     Contact,
     Conversation,
     ConversationContact,
+    ConversationGroup,
+    ConversationHour,
     ConversationPart,
     ConversationTag,
     SlaPolicy,
@@ -47,7 +51,7 @@ from parlour.db.models import (
 from parlour.db.prepared import Prepared, Record
 from parlour.db.session import Reads, dialect_name, orm_session
 from parlour.search.compile import Context, Through, compile_query
-from parlour.search.query import Condition, Node, conditions
+from parlour.search.query import Condition, Group, Node, conditions
 
 SORT_COLUMNS = {
     "created_at": Conversation.created_at,
@@ -57,9 +61,11 @@ SORT_COLUMNS = {
 MAX_PARTS_RETURNED = 500
 
 
-@dataclass(frozen=True, slots=True)
-class ListFilter:
-    """Which conversations a list shows (all scoped to one workspace)."""
+class ListFilter(NamedTuple):
+    """Which conversations a list shows (all scoped to one workspace).
+
+    A named tuple: made on every list request, and a frozen dataclass costs 3x to make.
+    """
 
     admin_id: int | None = None
     unassigned: bool = False
@@ -72,12 +78,23 @@ class ListFilter:
         return (self.admin_id, self.unassigned, self.open, self.contact_ids, self.waiting_only)
 
 
+UNFILTERED = ListFilter()
+"""Every conversation of the workspace."""
+
+
 # Hot-path statements are built once per shape and executed with bound parameters on the
 # Core connection: building a statement and running it through the ORM cost 4x the query.
 CONVERSATION = Conversation.__table__
-# What a page needs of a row that has a stored list entry (its cursor keys and the entry);
-# the other rows are read whole (`complete`) and rendered.
-_ENTRY = [CONVERSATION.c[name] for name in ("id", *SORT_COLUMNS, "summary")]
+
+
+def _entry(sort: str) -> tuple[ColumnElement[Any], ...]:
+    """What a page needs of a row that has a stored list entry: its cursor key (`id` and
+    the sort column) and the entry; the other rows are read whole (`complete`) and rendered.
+
+    Only the page's own sort column: every other column read costs each row (~10% of the
+    statement at 21 rows, measured)."""
+    c = CONVERSATION.c
+    return c.id, c[sort], c.summary
 
 
 def _shape(flt: ListFilter) -> tuple[bool, ...]:
@@ -157,7 +174,9 @@ def _keyset_statement(sort: str, descending: bool, shape: tuple[bool, ...], part
         order = _order(sort, descending, c.id)
     elif part == "later":
         conditions.append(column < value if descending else column > value)
-    return Prepared(select(*_ENTRY).where(*conditions).order_by(*order).limit(bindparam("limit")))
+    return Prepared(
+        select(*_entry(sort)).where(*conditions).order_by(*order).limit(bindparam("limit"))
+    )
 
 
 def keyset_page(
@@ -178,7 +197,7 @@ def keyset_page(
     two). A row given exactly that value since is then left out, like any row that moved
     behind the position while the client paged.
 
-    Each is `id`, the sort columns and `summary` only; see `complete`. After a position,
+    Each is `id`, the sort column and `summary` only; see `complete`. After a position,
     on SQLite, two seeks: the rest of its value's ties by id, then the later values. SQLite
     seeks a row-value comparison `(value, id) > (?, ?)` on `value` alone and reads every
     tie before the position (3.3 ms instead of 0.1 at 17,000 equal `waiting_since` values);
@@ -267,7 +286,7 @@ def count(
     keyed on `population_version`: replies and state changes (most writes) keep it cached.
     On a busy inbox every list page would otherwise recount (86 ms at 1M on PostgreSQL).
     """
-    if flt == ListFilter():
+    if flt == UNFILTERED:
         key: tuple[Any, ...] = (workspace_id, "population", population_version)
     else:
         key = (workspace_id, data_version, flt.cache_key())
@@ -321,6 +340,25 @@ def _newest_first(stmt: Select[Any]) -> Select[Any]:
     return stmt.order_by(Conversation.created_at.desc(), Conversation.id.desc())
 
 
+_PLANNED = "parlour.search.custom_plans"  # session.info: the transaction already set it
+
+
+def _plan_with_values(session: Session) -> None:
+    """PostgreSQL: plan this transaction's search statements with their values, every time.
+
+    psycopg prepares a statement a connection runs five times, and PostgreSQL may then
+    reuse a generic plan, blind to the tag or word a search names; the page plans above
+    rely on the values (warm, a page of `open AND (priority OR tag OR team)` took 17.5 ms
+    with the generic plan, 4.3 with custom ones; `tag_ids IN [2 tags]` 35-45 against 5).
+    """
+    if session.connection().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    if session.info.get(_PLANNED) is not transaction:
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        session.info[_PLANNED] = transaction
+
+
 def search_page(
     session: Session,
     workspace_id: int,
@@ -337,6 +375,7 @@ def search_page(
     """
     if total == 0:
         return []
+    _plan_with_values(session)
     in_workspace = Conversation.workspace_id == workspace_id
     if total <= FEW_MATCHES:
         condition = _search_condition(session, workspace_id, query)
@@ -349,24 +388,33 @@ def search_page(
             return _rows_in_order(session, [i for _, i in sorted(keys, reverse=True)[:limit]])
     if session.connection().dialect.name == "postgresql":
         # PostgreSQL's statistics let it choose between walking the created_at index and
-        # collecting the matches itself; it chooses well (measured at a million rows).
-        condition = _search_condition(session, workspace_id, query)
-        stmt = _newest_first(select(CONVERSATION).where(in_workspace, condition, *_after(after)))
-        return list(session.connection().execute(stmt.limit(limit)))
+        # collecting the matches itself; it chooses well (measured at a million rows). But
+        # a list field under an OR or a negation cannot become a semi-join: given `id IN
+        # (a tag's ids)` there it hashed all 50,000 ids for a 20-row page (17 ms); probes
+        # (`search_columns._probe`) test the rows it walks one by one (3 ms).
+        probe = _list_in_or_negation(query)
+        condition = _search_condition(session, workspace_id, query, probe=probe)
+        # Ids first, then the page's rows: a walk that passes thousands of rows reads each
+        # from the covering index, not the ~2 KB row (a tag page passing 5,000 unmatched
+        # new conversations: 8-10 ms of row reads).
+        found = select(Conversation.id).where(in_workspace, condition, *_after(after))
+        return _rows_in_order(session, list(session.scalars(_newest_first(found).limit(limit))))
+    probing = _search_condition(session, workspace_id, query, probe=True)
     # SQLite would collect every match of an id list (a tag, a word) and sort them: seconds.
     # Walk the newest rows on the created_at index instead (it covers the common filter
     # columns, so most tests never read the table), within a bounded range: the newest
-    # `size` rows after the cursor, a small range first, then a larger one.
-    probing = _search_condition(session, workspace_id, query, probe=True)
+    # `size` rows after the cursor (and before any created_at bound the query sets), a
+    # small range first, then a larger one.
+    start = [*_after(after), *_created_before(query)]
     for size in PROBE_WINDOWS:
         bound = session.execute(
             _newest_first(
-                select(Conversation.created_at, Conversation.id).where(in_workspace, *_after(after))
+                select(Conversation.created_at, Conversation.id).where(in_workspace, *start)
             )
             .offset(size - 1)
             .limit(1)
         ).first()
-        walked = [in_workspace, probing, *_after(after)]
+        walked = [in_workspace, probing, *start]
         if bound is not None:
             key = tuple_(Conversation.created_at, Conversation.id)
             walked.append(key >= tuple_(literal(bound[0]), literal(bound[1])))
@@ -381,6 +429,32 @@ def search_page(
             return _rows_in_order(session, ids)
     stmt = _newest_first(select(CONVERSATION).where(in_workspace, probing, *_after(after)))
     return list(session.connection().execute(stmt.limit(limit)))
+
+
+def _list_in_or_negation(query: Node, within: bool = False) -> bool:
+    """Whether a list field (tags, contacts) is tested under an OR or negated."""
+    if isinstance(query, Group):
+        inner = within or query.operator == "OR"
+        return any(_list_in_or_negation(item, inner) for item in query.items)
+    return query.field in search_columns.LINKS and (within or query.negated)
+
+
+def _created_before(query: Node) -> list[ColumnElement[bool]]:
+    """`created_at` upper bounds every match obeys (top-level `<` or `=` filters).
+
+    Implied by the query, so adding them changes no result; a page walking the newest rows
+    then starts at the bound instead of walking rows that cannot match.
+    """
+    items = query.items if isinstance(query, Group) and query.operator == "AND" else (query,)
+    bounds = []
+    for item in items:
+        if not isinstance(item, Condition) or item.field != "created_at":
+            continue
+        if item.operator == "<" and isinstance(item.value, int):
+            bounds.append(Conversation.created_at < item.value)
+        elif item.operator == "=" and isinstance(item.value, int):
+            bounds.append(Conversation.created_at <= item.value)
+    return bounds
 
 
 _BY_IDS = select(CONVERSATION).where(CONVERSATION.c.id.in_(bindparam("ids", expanding=True)))
@@ -464,6 +538,99 @@ def _link_count(ctx: Context, query: Node) -> Select[Any] | None:
     )
 
 
+# A count over `conversation_group` reads every group row of the workspace; past this many
+# (a workspace with many assignees and tag sets) counting the conversations may be cheaper.
+MAX_GROUPS = 50_000
+
+
+def _group_count(ctx: Context, query: Node) -> Select[Any] | None:
+    """(count, group rows read) of a query that reads only the fields groups are keyed on.
+
+    Sums the sizes of the matching `conversation_group` rows (21,000 at a million seeded
+    conversations), whatever the query's shape (`tag_ids IN [...]`, nested ORs of state,
+    priority, assignees and tags). None for a query reading any other field.
+    """
+    targets = search_columns.GROUP_TARGETS
+    if any(c.attribute is not None or c.field not in targets for c in conditions(query)):
+        return None
+    matched = compile_query(query, targets, ctx, None)
+    return select(
+        func.coalesce(func.sum(case((matched, ConversationGroup.conversations), else_=0)), 0),
+        func.count(),
+    ).where(ConversationGroup.workspace_id == ctx.workspace_id)
+
+
+HOUR = 3_600  # seconds: `conversation_hour.hour` is `created_at / HOUR`
+
+
+def _range_count(ctx: Context, query: Node) -> Select[Any] | None:
+    """The count of a query of `created_at` bounds only (`>`, `<`, `=`, ANDed), by the hour.
+
+    Whole hours inside the range come from `conversation_hour` (168 rows for a week); only
+    the conversations of the two partial hours at its ends are counted on the created_at
+    index. None for any other query.
+    """
+    found = list(conditions(query))
+    if isinstance(query, Group) and (query.operator != "AND" or len(found) != len(query.items)):
+        return None  # (an OR, or nested groups)
+    low, high = None, None  # inclusive
+    for item in found:
+        if item.field != "created_at" or item.attribute is not None:
+            return None
+        value = item.value
+        if not isinstance(value, int) or item.operator not in ("<", ">", "="):
+            return None
+        if item.operator in (">", "="):
+            start = value + 1 if item.operator == ">" else value
+            low = start if low is None else max(low, start)
+        if item.operator in ("<", "="):
+            end = value - 1 if item.operator == "<" else value
+            high = end if high is None else min(high, end)
+    # Whole hours: at least 1 (integer division truncates, so hour 0 also holds negative
+    # times), from the first starting at or after `low` to the last ending at or before
+    # `high`.
+    first = max(1, -(-low // HOUR) if low is not None else 1)
+    last = (high + 1) // HOUR - 1 if high is not None else None
+    ws = Conversation.workspace_id == ctx.workspace_id
+    created = Conversation.created_at
+
+    def rows(*bounds: ColumnElement[bool]) -> Any:
+        return select(func.count()).where(ws, *bounds).scalar_subquery()
+
+    lower = [created >= low] if low is not None else []
+    upper = [created <= high] if high is not None else []
+    if last is not None and first > last:  # no whole hour inside
+        return select(rows(*lower, *upper))
+    hours = [ConversationHour.workspace_id == ctx.workspace_id, ConversationHour.hour >= first]
+    if last is not None:
+        hours.append(ConversationHour.hour <= last)
+    whole = select(func.coalesce(func.sum(ConversationHour.conversations), 0)).where(*hours)
+    total = whole.scalar_subquery() + rows(*lower, created < first * HOUR)
+    if last is not None:
+        total = total + rows(created >= (last + 1) * HOUR, *upper)
+    return select(total)
+
+
+def _text_count(ctx: Context, query: Node) -> Select[Any] | None:
+    """The count of a query that reads only the opening message's text, from its narrow copy.
+
+    PostgreSQL only (`db.text_search.CONVERSATION_TEXT`): a common word matches 100,000
+    rows, each on its own page of `conversation`, but a few thousand pages of the copy.
+    None for other queries and on SQLite (its FTS5 index answers without reading rows).
+    """
+    targets = search_columns.TEXT_TARGETS
+    if ctx.dialect != "postgresql" or any(
+        c.attribute is not None or c.field not in targets for c in conditions(query)
+    ):
+        return None
+    copy = text_search.CONVERSATION_TEXT
+    return (
+        select(func.count())
+        .select_from(copy)
+        .where(copy.c.workspace_id == ctx.workspace_id, compile_query(query, targets, ctx, None))
+    )
+
+
 def search_count_key(session: Session, workspace_id: int, query: Node, key: str) -> tuple[Any, ...]:
     """The count cache's key for `query` now: its digest and the versions its fields read."""
     names = _count_versions(query)
@@ -494,8 +661,21 @@ def search_count(
     cached = cache.get(search_count_key(session, workspace_id, query, key))
     if cached is not None:
         return cached
+    _plan_with_values(session)
     ctx = _search_context(session, workspace_id)
-    counting = _link_count(ctx, query)
+    # The group table while the workspace's last group count read few rows (a plan choice:
+    # any path gives the same, exact count).
+    groups_key = (workspace_id, "groups")
+    counting = None
+    if (cache.get(groups_key) or 0) <= MAX_GROUPS:
+        counting = _group_count(ctx, query)
+    grouped = counting is not None
+    if counting is None:
+        counting = _link_count(ctx, query)
+    if counting is None:
+        counting = _text_count(ctx, query)
+    if counting is None:
+        counting = _range_count(ctx, query)
     if counting is None:
         counting = (
             select(func.count())
@@ -506,12 +686,15 @@ def search_count(
             )
         )
     names = _count_versions(query)
-    total, *versions = session.execute(
-        select(counting.scalar_subquery(), *(getattr(Workspace, n) for n in names)).where(
-            Workspace.id == workspace_id
-        )
+    counted = counting.subquery()  # one row: the count (and the group rows read)
+    total, *rest = session.execute(
+        select(*counted.c, *(getattr(Workspace, n) for n in names))
+        .select_from(counted)
+        .join(Workspace, Workspace.id == workspace_id)
     ).one()
-    cache.put(_count_key(workspace_id, key, names, versions), int(total or 0))
+    if grouped:
+        cache.put(groups_key, int(rest.pop(0)))
+    cache.put(_count_key(workspace_id, key, names, rest), int(total or 0))
     return int(total or 0)
 
 

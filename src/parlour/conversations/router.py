@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Annotated
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
@@ -50,9 +51,17 @@ def query_values(request: Request) -> dict[str, str]:
     """The query parameters as a plain dict (the last value of a repeated one, as Starlette).
 
     Read a dozen times a list request, mostly for absent names: a dict's `get` is cheaper
-    than Starlette's mapping, whose misses raise and catch KeyError inside.
+    than Starlette's mapping, whose misses raise and catch KeyError inside. Parsed as
+    Starlette parses them (`QueryParams`), without building its multi-dict first.
     """
-    return dict(request.query_params)
+    query = request.scope["query_string"]
+    if not query:
+        return {}
+    text = query.decode("latin-1")
+    if "%" in text or "+" in text:
+        return dict(parse_qsl(text, keep_blank_values=True))
+    # Nothing to unquote (a cursor, plain names and values): `parse_qsl`'s split alone.
+    return dict(part.partition("=")[::2] for part in text.split("&") if part)
 
 
 def parse_order(raw: str | None) -> str:
@@ -261,7 +270,7 @@ async def retrieve_conversation(
     conversation_id: str, request: Request, call: ReadCall
 ) -> EncodedJsonResponse:
     """One conversation with up to its 500 most recent parts, oldest first."""
-    plaintext = parse_display_as(request.query_params.get("display_as"))
+    plaintext = parse_display_as(query_values(request).get("display_as"))
     detail = service.retrieve_conversation(
         call.reads,
         workspace_id=call.workspace_id,

@@ -230,23 +230,21 @@ def conversation_list(
     A row's stored list entry (`conversations.summaries`) is spliced in as it is; rows
     without one, and plaintext pages, are rendered from `related`.
     """
-    entries = [
-        stored
-        if not plaintext and (stored := getattr(row, "summary", None)) is not None
-        else orjson.dumps(conversation(row, related, plaintext=plaintext))
-        for row in rows
-    ]
-    return b"".join(
-        (
-            b'{"type":"conversation.list","conversations":[',
-            b",".join(entries),
-            b'],"total_count":',
-            orjson.dumps(total_count),
-            b',"pages":',
-            orjson.dumps(pages),
-            b"}",
+    # One join for the whole page: joining the entries first would copy them twice.
+    parts = [b'{"type":"conversation.list","conversations":[']
+    for row in rows:
+        stored = None if plaintext else getattr(row, "summary", None)
+        parts.append(
+            stored
+            if stored is not None
+            else orjson.dumps(conversation(row, related, plaintext=plaintext))
         )
-    )
+        parts.append(b",")
+    if rows:
+        parts.pop()  # the last entry's comma
+    parts += (b'],"total_count":', orjson.dumps(total_count), b',"pages":', orjson.dumps(pages))
+    parts.append(b"}")
+    return b"".join(parts)
 
 
 def message(row: ConversationRow) -> dict[str, Any]:

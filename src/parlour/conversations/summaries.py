@@ -19,7 +19,6 @@ and after a seed) stores it again.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from types import SimpleNamespace
 from typing import Any, cast
 
 import orjson
@@ -205,42 +204,25 @@ def _keep(session: Session, rendered: list[tuple[Any, bytes]], *, only_missing: 
 def rerender(row: Any) -> bytes | None:
     """`row`'s entry from its previous one (`row.summary`) and its current columns.
 
-    Everything an entry shows of other rows (contacts, tags, the source's author, the SLA
-    policy's name) is taken from the previous entry; None when there is none, or when it
+    The conversation's own fields are rendered from the row as any entry is; what the entry
+    shows of other rows (contacts, tags, the source's author, the SLA policy's name) is
+    carried over from the previous entry as it stands. None when there is none, or when it
     lacks something the row now needs (an SLA status appearing needs the policy's name).
     """
     previous = row.summary
     if previous is None:
         return None
     shown = orjson.loads(previous)
-    # Stand-ins for the related rows, with the attributes rendering reads.
-    related: Any = repository.Related()
-    contacts = [SimpleNamespace(**c) for c in shown["contacts"]["contacts"]]
-    if contacts:
-        related.contacts = {row.id: contacts}
-    tags = [
-        SimpleNamespace(
-            id=int(t["id"]),
-            name=t["name"],
-            applied_at=t["applied_at"],
-            applied_by_id=None if t["applied_by"] is None else int(t["applied_by"]["id"]),
-        )
-        for t in shown["tags"]["tags"]
-    ]
-    if tags:
-        related.tags = {row.id: tags}
-    author = shown["source"]["author"]
-    person = SimpleNamespace(name=author["name"], email=author.get("email"))
-    if author["type"] in _ADMIN_AUTHORS:
-        related.admins = {author["id"]: person}
-    elif author["type"] in _CONTACT_AUTHORS:
-        related.people = {author["id"]: person}
-    policy = shown["sla_applied"]
-    if policy is not None:
-        related.sla_policies = {row.sla_policy_id: SimpleNamespace(name=policy["sla_name"])}
-    elif row.sla_policy_id is not None and row.sla_status is not None:
-        return None
-    return render(row, related)
+    entry = schemas.conversation(row, repository.Related())
+    entry["contacts"] = shown["contacts"]
+    entry["tags"] = shown["tags"]
+    entry["source"]["author"] = shown["source"]["author"]
+    if row.sla_policy_id is not None and row.sla_status is not None:
+        policy = shown["sla_applied"]
+        if policy is None:
+            return None
+        entry["sla_applied"] = {**policy, "sla_status": row.sla_status}
+    return orjson.dumps(entry)
 
 
 def missing(session: Session) -> bool:

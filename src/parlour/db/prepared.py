@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
@@ -27,8 +27,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import ReturnsRows
 
-if TYPE_CHECKING:
-    from parlour.db.session import ReadTransaction
+from parlour.db.session import ReadTransaction
 
 Record = Any
 """A row of a prepared statement: a named tuple of its columns, by label."""
@@ -86,11 +85,11 @@ class Prepared:
         """Run a statement that returns no rows once per parameter set (DB-API executemany)."""
         if not params:
             return
-        connection = _connection(session)
-        plan = self._plan(connection.dialect)
+        dialect, driver = _driver(session)
+        plan = self._plan(dialect)
         sql = _arguments(plan, params[0])[0]
         rows = [_arguments(plan, one)[1] for one in params]
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = driver.cursor()
         try:
             cursor.executemany(sql, rows)
         finally:
@@ -100,10 +99,10 @@ class Prepared:
         self, session: Session | Connection | ReadTransaction, params: Mapping[str, Any]
     ) -> tuple[_Plan, list[Any], int]:
         """Execute once on the driver: the plan, the rows fetched (if any), the row count."""
-        connection = _connection(session)
-        plan = self._plan(connection.dialect)
+        dialect, driver = _driver(session)
+        plan = self._plan(dialect)
         sql, args = _arguments(plan, params)
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = driver.cursor()
         try:
             cursor.execute(sql, args)
             fetched = cursor.fetchall() if cursor.description is not None else []
@@ -143,11 +142,13 @@ class Prepared:
         return None if row is None else row[0]
 
 
-def _connection(
-    session: Session | Connection | ReadTransaction,
-) -> Connection | ReadTransaction:
-    """Where the statement runs: the session's connection, or the one given."""
-    return session.connection() if isinstance(session, Session) else session
+def _driver(session: Session | Connection | ReadTransaction) -> tuple[Dialect, Any]:
+    """Where the statement runs: the dialect and DB-API connection of the session's
+    connection, the connection given, or the read transaction's (which keeps it at hand)."""
+    if isinstance(session, ReadTransaction):
+        return session.dialect, session.driver
+    connection = session.connection() if isinstance(session, Session) else session
+    return connection.dialect, connection.connection.driver_connection
 
 
 def _compile(statement: Executable, dialect: Dialect) -> _Plan:
@@ -217,15 +218,15 @@ def _expanded_shape(plan: _Plan, params: Mapping[str, Any]) -> tuple[str, tuple[
 
 def _arguments(plan: _Plan, params: Mapping[str, Any]) -> tuple[str, Any]:
     """The SQL and the driver's arguments for one execution."""
-    lengths = tuple(len(params[key]) for key in plan.expanding)
+    lengths = tuple(len(params[key]) for key in plan.expanding) if plan.expanding else ()
     shape = plan.shapes.get(lengths)
     if shape is None:
         shape = plan.shapes[lengths] = _expanded_shape(plan, params)
     sql, binds = shape
-    bound = []
-    for name, key, index, default, processor in binds:
+    values = []
+    for _, key, index, default, processor in binds:
         value = params.get(key, default) if index is None else params[key][index]
-        bound.append((name, value if processor is None else processor(value)))
+        values.append(value if processor is None else processor(value))
     if plan.positional:
-        return sql, tuple(value for _, value in bound)
-    return sql, dict(bound)
+        return sql, values
+    return sql, {bind[0]: value for bind, value in zip(binds, values, strict=True)}

@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -178,9 +178,12 @@ class ReadTransaction:
             self.connection = db._idle_reads.pop()
         except IndexError:
             self.connection = db.engine.raw_connection()
+        # The DB-API connection, at hand for `db.prepared` (SQLAlchemy's pool proxies reach
+        # it through three properties a statement).
+        self.driver: Any = cast(Any, self.connection.driver_connection)
         if db.is_sqlite:
             try:
-                self.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
+                self.driver.execute("BEGIN")
             except BaseException:
                 self.connection.close()
                 raise
@@ -208,7 +211,7 @@ class ReadTransaction:
         if db.is_sqlite and len(db._idle_reads) < _IDLE_READS:
             # Kept for the next read of this process (see `Database._idle_reads`).
             try:
-                self.connection.driver_connection.rollback()  # type: ignore[union-attr]
+                self.driver.rollback()
             except BaseException:
                 self.connection.invalidate()
                 raise

@@ -14,8 +14,10 @@ in the workers); the FTS5 index is filled with one INSERT ... SELECT per chunk i
 of a trigger per row (8x cheaper), the trigger being dropped and re-created inside the
 chunk's transaction so a crash rolls both back; the count-version triggers of the link
 tables (migration 0007, one workspace update per inserted link) are likewise replaced by
-one bump per chunk. The seeding connection also skips foreign key lookups. On PostgreSQL
-a chunk arrives as tuples for COPY (whose statement-level triggers bump once).
+one bump per chunk, and the group and hour count triggers (migration 0008) by an
+INSERT ... SELECT into each table per chunk. The seeding connection also skips foreign key
+lookups. On PostgreSQL a chunk arrives as tuples for COPY (whose statement-level triggers
+run once).
 """
 from __future__ import annotations
 
@@ -397,6 +399,7 @@ class _Inserter:
         self.sqlite = conn.dialect.name == "sqlite"
         self.fts_trigger = self.sqlite and _fts_trigger_sql(conn) == FTS_TRIGGER_SQL
         self.link_triggers = _link_triggers(conn) if self.sqlite else {}
+        self.group_triggers = _group_triggers(conn) if self.sqlite else {}
         quote = conn.dialect.identifier_preparer.quote
         self.statements = []
         for table, columns in _CHUNK_TABLES:
@@ -444,7 +447,7 @@ class _Inserter:
         if self.fts_trigger:
             # Dropped and re-created in this transaction: a crash rolls both back.
             cursor.execute(f"DROP TRIGGER {FTS_TRIGGER}")
-        for name in self.link_triggers:
+        for name in (*self.link_triggers, *self.group_triggers):
             cursor.execute(f"DROP TRIGGER {name}")
         for (table, _columns), sql in zip(_CHUNK_TABLES, self.statements, strict=True):
             cursor.execute(sql, (offset,) if table == "conversation_part" else ())
@@ -458,6 +461,52 @@ class _Inserter:
                 f"WHERE id IN (SELECT DISTINCT workspace_id FROM {_STAGE}.{table})"
             )
             cursor.execute(create)
+        if self.group_triggers:
+            last = chunk.first_id + chunk.count - 1
+            cursor.execute(GROUP_FILL_SQL, (chunk.first_id, last))
+            cursor.execute(HOUR_FILL_SQL, (chunk.first_id, last))
+            for create in self.group_triggers.values():
+                cursor.execute(create)
+
+
+# The group-count triggers (migration 0008) of a conversation insert (its group and its
+# hour) and a tag link insert: per row on SQLite (two upserts per conversation, two per
+# link), replaced during a chunk by INSERT ... SELECTs of the chunk's new conversations,
+# which carry all their links.
+GROUP_TRIGGERS = ("conversation_group_insert", "conversation_tag_group_insert")
+GROUP_FILL_SQL = (
+    "INSERT INTO conversation_group (workspace_id, open, state, priority, admin_assignee_id, "
+    "team_assignee_id, tag_ids, conversations) "
+    "SELECT c.workspace_id, c.open, c.state, c.priority, coalesce(c.admin_assignee_id, 0), "
+    "coalesce(c.team_assignee_id, 0), "
+    # The triggers' key: the ids in the primary key's order, from a subquery SQLite cannot
+    # flatten into the aggregate.
+    "(SELECT coalesce(',' || group_concat(tag_id, ',') || ',', '') FROM (SELECT tag_id "
+    "FROM conversation_tag WHERE conversation_id = c.id ORDER BY 1)), count(*) "
+    "FROM conversation AS c WHERE c.id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+    "ON CONFLICT (workspace_id, open, state, priority, admin_assignee_id, team_assignee_id, "
+    "tag_ids) DO UPDATE SET conversations = conversations + excluded.conversations"
+)
+
+
+HOUR_FILL_SQL = (
+    "INSERT INTO conversation_hour (workspace_id, hour, conversations) "
+    "SELECT workspace_id, created_at / 3600, count(*) FROM conversation "
+    "WHERE id BETWEEN ? AND ? GROUP BY 1, 2 "
+    "ON CONFLICT (workspace_id, hour) DO UPDATE SET "
+    "conversations = conversations + excluded.conversations"
+)
+
+
+def _group_triggers(conn: Connection) -> dict[str, str]:
+    """The SQL of both group-count insert triggers (name -> CREATE TRIGGER), or none."""
+    driver = conn.connection.dbapi_connection
+    assert driver is not None
+    found = driver.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)",
+        GROUP_TRIGGERS,
+    ).fetchall()
+    return {str(n): str(sql) for n, sql in found} if len(found) == len(GROUP_TRIGGERS) else {}
 
 
 # The link tables' count-version triggers (migration 0007): per inserted row on SQLite,

@@ -28,9 +28,11 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     ColumnElement,
     Numeric,
     SQLColumnExpression,
+    Text,
     and_,
     case,
     cast,
@@ -44,7 +46,8 @@ from sqlalchemy import (
     true,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
+from sqlalchemy.dialects.postgresql import JSONB, array
 
 from parlour.core.text import fold, word_pattern
 from parlour.search.query import Condition, Group, Kind, Node, Value
@@ -106,10 +109,15 @@ class Scalar(Target):
 
 @dataclass(frozen=True, slots=True)
 class Words(Target):
-    """Text searched word by word: a column of `core.text.indexed_words` (` w1 w2 `)."""
+    """Text searched word by word: a column of `core.text.indexed_words` (` w1 w2 `).
+
+    `word_list`: the same words as a PostgreSQL text array with an exact GIN index; whole
+    words (`=`, `IN`) are then one overlap test on it instead of trigram `LIKE`s.
+    """
 
     expression: SQLColumnExpression[Any]
     index: TextIndex | None = None
+    word_list: SQLColumnExpression[Any] | None = None
 
     def match(self, condition: Condition, ctx: Context) -> ColumnElement[bool]:
         """Some word of the text satisfies the operator (see `core.text.word_pattern`)."""
@@ -118,8 +126,14 @@ class Words(Target):
             return self.expression == ""  # = null: the text has no words
         assert condition.positive in ("=", "IN", "~", "^", "$")
         operator = "=" if condition.positive == "IN" else condition.positive
-        patterns = [word_pattern(operator, str(v)) for v in values]
-        found = [_contains(self.expression, p, ctx, self.index) for p in patterns if p]
+        patterns = [p for p in (word_pattern(operator, str(v)) for v in values) if p]
+        if self.word_list is not None and ctx.dialect == "postgresql" and operator == "=":
+            # ` w ` occurs in the text exactly when w is one of its words.
+            words = sorted({p.strip(" ") for p in patterns})
+            if words:
+                listed = cast(array(words), PG_ARRAY(Text))  # psycopg binds str as varchar
+                return self.word_list.op("&&", return_type=Boolean)(listed)
+        found = [_contains(self.expression, p, ctx, self.index) for p in patterns]
         return or_(*found) if found else false()
 
 
@@ -143,6 +157,28 @@ class Through(Target):
     def value_test(self, condition: Condition, ctx: Context) -> Match:
         """The positive test of one value (a non-null `condition`'s): for a link table's column."""
         return lambda value: _match(value, condition, ctx, self.numeric_id, False, None)
+
+
+@dataclass(frozen=True, slots=True)
+class IdList(Target):
+    """A set of integer ids stored as text, each between commas (`,3,17,`; empty for none).
+
+    Answers what a `Through` over the same ids would: `= null` is the empty set, `!=`/`NIN`
+    the negation (so an empty set matches them).
+    """
+
+    expression: SQLColumnExpression[Any]
+
+    def match(self, condition: Condition, ctx: Context) -> ColumnElement[bool]:
+        """Some id of the set is one of the filter's (canonical) ids."""
+        values = _values(condition)
+        if values == [None]:
+            return self.expression == ""
+        assert condition.kind is Kind.IDENTIFIER and condition.positive in ("=", "IN")
+        ids = sorted({n for n in map(_canonical_int, values) if n is not None})
+        position = func.instr if ctx.dialect == "sqlite" else func.strpos
+        found = [position(self.expression, f",{n},") > 0 for n in ids]
+        return or_(*found) if found else false()
 
 
 @dataclass(frozen=True, slots=True)

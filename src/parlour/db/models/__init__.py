@@ -6,6 +6,7 @@ from parlour.db.models.conversation import (
     ConversationPart,
     ConversationTag,
 )
+from parlour.db.models.conversation_group import ConversationGroup, ConversationHour
 from parlour.db.models.people import Admin, Contact, ContactTag, Team, TeamMember
 from parlour.db.models.sla import SlaPolicy
 from parlour.db.models.tag import Tag
@@ -19,6 +20,8 @@ __all__ = [
     "ContactTag",
     "Conversation",
     "ConversationContact",
+    "ConversationGroup",
+    "ConversationHour",
     "ConversationPart",
     "ConversationTag",
     "ServerSetting",
