@@ -40,6 +40,10 @@ import httpx
 import psycopg
 from sqlalchemy import func, select
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for benchmarks/
+
+from benchmarks.run import free_port, wait_up
+
 from parlour.db.migrate import upgrade
 from parlour.db.models import Admin, Contact, Conversation, Tag, Team, Workspace
 from parlour.db.session import Database
@@ -59,14 +63,6 @@ Query = dict[str, Any]
 
 def _f(field: str, operator: str, value: Any) -> Query:
     return {"field": field, "operator": operator, "value": value}
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def prepare(url: str, count: int, mean_parts: int, reuse: bool) -> tuple[int, str]:
@@ -274,15 +270,8 @@ def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
         env=env,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 600  # serve migrates and analyzes first
-    while True:
-        try:
-            httpx.get(f"{base}/me", timeout=1)
-            return process, base
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("parlour serve did not start") from None
-            time.sleep(0.5)
+    wait_up(f"{base}/me", process, timeout=600)  # serve migrates and analyzes first
+    return process, base
 
 
 def postgres_url(admin_url: str, reuse: bool) -> str:
