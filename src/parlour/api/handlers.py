@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parlour.api.overload import LoadShedder, overloaded
@@ -129,7 +129,7 @@ class EdgeMiddleware:
         max_body_bytes: int,
         max_in_flight: int = 0,
         max_queue_ms: int = 0,
-        hot_routes: Sequence[BaseRoute] = (),
+        hot_routes: Sequence[Route] = (),
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
@@ -137,11 +137,8 @@ class EdgeMiddleware:
         # Routes served straight from here (`api/read_route.ReadRoute`, which answers its
         # own errors): the layers between (exception handlers, FastAPI's exit stack, the
         # router's scan) cost a hot read ~5%. A request they do not fully match goes on.
-        self.hot_routes = tuple(hot_routes)
         self._hot = tuple(
-            (route.path_regex, frozenset(route.methods or ()), route)
-            for route in self.hot_routes
-            if isinstance(route, Route)
+            (route.path_regex, frozenset(route.methods or ()), route) for route in hot_routes
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -59,7 +59,7 @@ class ReadRoute(APIRoute):
                 call.reads.close()
         except ApiError as exc:
             # Answered here, as the app's handler would: the edge serves these routes
-            # directly (`handlers.EdgeMiddleware.hot_routes`), not through the handlers.
+            # directly (`handlers.EdgeMiddleware._hot_route`), not through the handlers.
             response = render_api_error(request_id_of(request), exc)
         await response(scope, receive, send)
 

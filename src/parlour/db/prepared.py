@@ -87,11 +87,10 @@ class Prepared:
             return
         dialect, driver = _driver(session)
         plan = self._plan(dialect)
-        sql = _arguments(plan, params[0])[0]
-        rows = [_arguments(plan, one)[1] for one in params]
+        arguments = [_arguments(plan, one) for one in params]
         cursor = driver.cursor()
         try:
-            cursor.executemany(sql, rows)
+            cursor.executemany(arguments[0][0], [args for _, args in arguments])
         finally:
             cursor.close()
 

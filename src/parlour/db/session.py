@@ -317,8 +317,7 @@ class Database:
             return
         self._autocheckpoint = False
         # Connections opened before would keep checkpointing in their commits.
-        while self._idle_reads:
-            self._idle_reads.pop().close()
+        self._close_idle_reads()
         self.engine.dispose()
         self._checkpointer = Checkpointer(self.file, interval)
         self._checkpointer.start()
@@ -345,6 +344,9 @@ class Database:
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
+        self._close_idle_reads()
+        self.engine.dispose()
+
+    def _close_idle_reads(self) -> None:
         while self._idle_reads:
             self._idle_reads.pop().close()
-        self.engine.dispose()

@@ -500,13 +500,8 @@ HOUR_FILL_SQL = (
 
 def _group_triggers(conn: Connection) -> dict[str, str]:
     """The SQL of both group-count insert triggers (name -> CREATE TRIGGER), or none."""
-    driver = conn.connection.dbapi_connection
-    assert driver is not None
-    found = driver.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)",
-        GROUP_TRIGGERS,
-    ).fetchall()
-    return {str(n): str(sql) for n, sql in found} if len(found) == len(GROUP_TRIGGERS) else {}
+    found = _trigger_sql(conn, GROUP_TRIGGERS)
+    return found if len(found) == len(GROUP_TRIGGERS) else {}
 
 
 # The link tables' count-version triggers (migration 0007): per inserted row on SQLite,
@@ -519,11 +514,17 @@ LINK_TRIGGERS = {
 
 def _link_triggers(conn: Connection) -> dict[str, str]:
     """The SQL of the link tables' insert triggers that exist (name -> CREATE TRIGGER)."""
+    return _trigger_sql(conn, tuple(LINK_TRIGGERS))
+
+
+def _trigger_sql(conn: Connection, names: tuple[str, ...]) -> dict[str, str]:
+    """The SQL of those of these SQLite triggers that exist (name -> CREATE TRIGGER)."""
     driver = conn.connection.dbapi_connection
     assert driver is not None
-    names = tuple(LINK_TRIGGERS)
+    marks = ", ".join("?" * len(names))
     found = driver.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)", names
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
+        names,
     ).fetchall()
     return {str(name): str(sql) for name, sql in found}
 
