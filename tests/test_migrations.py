@@ -28,7 +28,7 @@ def test_migrated_schema_matches_models(db: Database) -> None:
 
 def test_upgrade_is_idempotent(db: Database) -> None:
     upgrade(db.engine)
-    assert current_revision(db.engine) == "0008"
+    assert current_revision(db.engine) == "0009"
 
 
 def test_text_search_objects_exist(db: Database) -> None:

@@ -19,12 +19,18 @@ from tests.conftest import TEST_NOW, make_settings
 from tests.factories import ConversationSpec, make_contact, make_conversation, make_workspace
 
 
-def test_a_waiting_writer_leaves_the_loop_free_and_then_writes(tmp_path: Path) -> None:
-    path = tmp_path / "lock.db"
+def _held(tmp_path: Path, name: str) -> tuple[Database, sqlite3.Connection]:
+    """A migrated database whose write lock another connection (another worker) holds."""
+    path = tmp_path / name
     db = Database(f"sqlite:///{path}")
     upgrade(db.engine)
     other = sqlite3.connect(path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # another worker's write transaction
+    other.execute("BEGIN IMMEDIATE")
+    return db, other
+
+
+def test_a_waiting_writer_leaves_the_loop_free_and_then_writes(tmp_path: Path) -> None:
+    db, other = _held(tmp_path, "lock.db")  # another worker's write transaction
 
     async def scenario() -> tuple[int, int]:
         ticks = 0
@@ -81,11 +87,7 @@ def test_no_wait_when_the_lock_is_free(tmp_path: Path) -> None:
 
 
 def test_a_lock_never_freed_ends_the_wait_with_nothing_written(tmp_path: Path) -> None:
-    path = tmp_path / "held.db"
-    db = Database(f"sqlite:///{path}")
-    upgrade(db.engine)
-    other = sqlite3.connect(path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # held past the deadline
+    db, other = _held(tmp_path, "held.db")  # held past the deadline
 
     async def scenario() -> None:
         with db.write_session() as session:
@@ -93,6 +95,62 @@ def test_a_lock_never_freed_ends_the_wait_with_nothing_written(tmp_path: Path) -
 
     with pytest.raises(WriteLockTimeout):
         asyncio.run(scenario())
+    other.execute("COMMIT")
+    other.close()
+    db.dispose()
+
+
+def test_many_waiting_writers_hold_one_connection_and_all_write(tmp_path: Path) -> None:
+    """Writers queued in one process wait at its gate: the pool is never emptied by waiting."""
+    db, other = _held(tmp_path, "queue.db")
+    writers = 40  # more than the pool holds (10 + 20 overflow)
+    most_checked_out = 0
+
+    async def write(n: int) -> None:
+        nonlocal most_checked_out
+        with db.write_session() as session:
+            await db.take_write_lock(session, timeout=10)
+            most_checked_out = max(most_checked_out, db.engine.pool.checkedout())  # type: ignore[attr-defined]
+            session.execute(
+                text("INSERT INTO server_setting (key, value) VALUES (:k, 'x')"), {"k": f"q{n}"}
+            )
+            session.commit()
+
+    async def scenario() -> None:
+        waiting = [asyncio.create_task(write(n)) for n in range(writers)]
+        await asyncio.sleep(0.05)
+        # One connection waits for the lock; the other writers wait without one.
+        assert db.engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+        other.execute("COMMIT")
+        await asyncio.gather(*waiting)
+
+    asyncio.run(scenario())
+    assert most_checked_out <= 2  # the writer, and the next one waiting for the lock
+    with db.read_session() as session:
+        written = session.execute(
+            text("SELECT count(*) FROM server_setting WHERE key LIKE 'q%'")
+        ).scalar()
+    assert written == writers
+    other.close()
+    db.dispose()
+
+
+def test_a_writer_queued_behind_another_waiter_also_times_out(tmp_path: Path) -> None:
+    db, other = _held(tmp_path, "queued.db")  # held past every deadline
+
+    async def wait(timeout: float) -> None:
+        with db.write_session() as session:
+            await db.take_write_lock(session, timeout=timeout)
+
+    async def scenario() -> list[BaseException | None]:
+        first = asyncio.create_task(wait(0.3))
+        await asyncio.sleep(0.01)
+        second = asyncio.create_task(wait(0.05))  # still at the gate when its time is up
+        return await asyncio.gather(first, second, return_exceptions=True)
+
+    outcomes = asyncio.run(scenario())
+    assert [type(o) for o in outcomes] == [WriteLockTimeout, WriteLockTimeout]
+    assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     other.execute("COMMIT")
     other.close()
     db.dispose()

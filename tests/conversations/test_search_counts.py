@@ -20,7 +20,7 @@ from parlour.db.models import Conversation, Workspace
 from parlour.db.session import Database
 from parlour.demo.loader import seed_conversations
 from parlour.search.compile import compile_query
-from parlour.search.query import digest, parse
+from parlour.search.query import conditions, digest, parse
 from tests.conftest import TEST_NOW
 from tests.conversations.conftest import Inbox
 from tests.factories import ConversationSpec, make_conversation, make_tag, make_workspace
@@ -235,6 +235,54 @@ def _hours(db: Database, workspace_id: int) -> tuple[list[tuple[Any, ...]], list
     return sorted(tuple(r) for r in stored), sorted(tuple(r) for r in recount)
 
 
+def _rollups(
+    db: Database, workspace_id: int
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """PostgreSQL: (the stored rollup rows, a recount from the conversations), sorted."""
+    with db.read_session() as session:
+        stored = session.execute(
+            text(
+                "SELECT open, state, priority, team_assignee_id, tag_ids, conversations "
+                "FROM conversation_group_rollup WHERE workspace_id = :w"
+            ),
+            {"w": workspace_id},
+        ).all()
+        recount = session.execute(
+            text(
+                "SELECT c.open, c.state, c.priority, coalesce(c.team_assignee_id, 0), "
+                f"{RECOUNT['postgresql']}, count(*) FROM conversation AS c "
+                "WHERE c.workspace_id = :w GROUP BY 1, 2, 3, 4, 5"
+            ),
+            {"w": workspace_id},
+        ).all()
+    return sorted(tuple(r) for r in stored), sorted(tuple(r) for r in recount)
+
+
+def _assert_rollup_exact(db: Database, workspace_id: int, queries: list[Any]) -> None:
+    """The rollup equals a recount, and counts from it equal counts over the rows.
+
+    PostgreSQL only; SQLite has no rollup, and never counts from one.
+    """
+    nodes = [parse(query, search_fields.FIELDS) for query in queries]
+    if db.is_sqlite:
+        with db.read_session() as session:
+            ctx = repository._search_context(session, workspace_id)
+            assert all(repository._rollup_count(ctx, node) is None for node in nodes)
+        return
+    stored, recount = _rollups(db, workspace_id)
+    assert stored == recount
+    for query, node in zip(queries, nodes, strict=True):
+        with db.read_session() as session:
+            ctx = repository._search_context(session, workspace_id)
+            counting = repository._rollup_count(ctx, node)
+            if counting is None:  # (it reads the admin assignee)
+                assert any(c.field == "admin_assignee_id" for c in conditions(node)), query
+                continue
+            total, rows = session.execute(counting).one()
+        assert rows == len(stored)
+        assert total == _rows_count(db, workspace_id, node), query
+
+
 def _rows_count(db: Database, workspace_id: int, node: Any) -> int:
     with db.read_session() as session:
         ctx = repository._search_context(session, workspace_id)
@@ -376,6 +424,7 @@ def test_group_counts_follow_every_kind_of_write(db: Database, inbox: Inbox) -> 
         for query in queries:
             grouped, rows = _counts(db, inbox.ws.id, query)
             assert grouped == rows, query
+        _assert_rollup_exact(db, inbox.ws.id, queries)
     assert _total(inbox, queries[-1]) == _counts(db, inbox.ws.id, queries[-1])[1]
 
 
@@ -388,6 +437,7 @@ def test_a_seed_fills_the_groups(db: Database) -> None:
     assert sum(row[-1] for row in stored) == 60
     hours, recount = _hours(db, ws.id)
     assert hours == recount
+    _assert_rollup_exact(db, ws.id, [_f("open", "=", True)])
 
 
 def test_created_at_ranges_count_by_the_hour(db: Database, inbox: Inbox) -> None:
@@ -477,6 +527,7 @@ def test_concurrent_tag_and_state_writes_keep_groups_exact(db: Database, inbox: 
             assert done.is_set()
         stored, recount = _groups(db, inbox.ws.id)
         assert stored == recount
+        assert _rollups(db, inbox.ws.id)[0] == _rollups(db, inbox.ws.id)[1]
         with db.write_session() as session:
             session.execute(
                 text("DELETE FROM conversation_tag WHERE conversation_id = :c"), {"c": cid}
@@ -526,3 +577,28 @@ def test_text_counts_follow_creates_redactions_and_deletes(db: Database, inbox: 
             {"w": inbox.ws.id},
         ).scalar_one()
     assert copied == len(cids) - 1
+
+
+def test_counts_without_the_admin_read_the_rollup(db: Database, inbox: Inbox) -> None:
+    """PostgreSQL counts group-field queries from the rollup unless they read the admin."""
+    tag = make_tag(db, inbox.ws, now=TEST_NOW)
+    first, second = inbox.start("One"), inbox.start("Two")
+    _tag(inbox, first, tag)
+    inbox.part(second, {"message_type": "assignment", "type": "admin",
+                        "admin_id": str(inbox.admin), "assignee_id": str(inbox.admin)})  # fmt: skip
+    cache = inbox.client.app.state.parlour.count_cache  # type: ignore[attr-defined]
+    read = {"rollup": (inbox.ws.id, "rollup"), "groups": (inbox.ws.id, "groups")}
+    by_tag = {"operator": "AND", "value": [_f("tag_ids", "IN", [str(tag)]), _f("open", "=", True)]}
+    assert _total(inbox, by_tag) == 1
+    assert _total(inbox, _f("admin_assignee_id", "=", inbox.admin)) == 1
+    if db.is_sqlite:
+        assert cache.get(read["rollup"]) is None
+        assert cache.get(read["groups"]) is not None
+    else:
+        assert cache.get(read["rollup"]) == len(_rollups(db, inbox.ws.id)[0])
+        assert cache.get(read["groups"]) == len(_groups(db, inbox.ws.id)[0])
+    # A workspace whose rollup once read too many rows counts from the groups: the same.
+    cache.put(read["rollup"], repository.MAX_GROUPS + 1)
+    inbox.start("Three")
+    assert _total(inbox, by_tag) == 1
+    assert _total(inbox, _f("tag_ids", "=", None)) == 2

@@ -31,6 +31,7 @@ from parlour.conversations.search_fields import (
     STATISTICS_TIMES,
 )
 from parlour.db.models import (
+    GROUP_ROLLUP,
     Admin,
     Contact,
     Conversation,
@@ -248,6 +249,19 @@ GROUP_TARGETS: dict[str, Target] = {
     "admin_assignee_id": Scalar(func.nullif(_GROUP.admin_assignee_id, 0, type_=BigInteger)),
     "team_assignee_id": Scalar(func.nullif(_GROUP.team_assignee_id, 0, type_=BigInteger)),
     "tag_ids": IdList(_GROUP.tag_ids),
+    **{name: target for name, target in TARGETS.items() if isinstance(target, Constant)},
+}
+
+# PostgreSQL counts a query of those fields but the admin assignee over
+# `conversation_group_rollup` (migration 0009): the groups summed over admins, a quarter of
+# the rows to read at a million seeded conversations.
+_ROLLUP = GROUP_ROLLUP.c
+ROLLUP_TARGETS: dict[str, Target] = {
+    "open": Scalar(_ROLLUP.open),
+    "state": Scalar(_ROLLUP.state),
+    "priority": Scalar(_ROLLUP.priority),
+    "team_assignee_id": Scalar(func.nullif(_ROLLUP.team_assignee_id, 0, type_=BigInteger)),
+    "tag_ids": IdList(_ROLLUP.tag_ids),
     **{name: target for name, target in TARGETS.items() if isinstance(target, Constant)},
 }
 

@@ -43,6 +43,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from parlour.db.models.conversation_group import GROUP_ROLLUP
+
 FTS_TABLE = "conversation_search"
 # FTS5 keeps its index in shadow tables named after the virtual table.
 FTS_TABLES = frozenset(
@@ -94,8 +96,11 @@ _fts_present: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Alembic autogenerate filter: leave the text-search objects out of the comparison."""
-    if type_ == "table" and (name in FTS_TABLES or name == COUNT_TABLE):
+    """Alembic autogenerate filter: leave the text-search objects out of the comparison.
+
+    Also PostgreSQL's group rollup (migration 0009), which has no model for the same reason.
+    """
+    if type_ == "table" and (name in FTS_TABLES or name in (COUNT_TABLE, GROUP_ROLLUP.name)):
         return False
     return not (type_ == "index" and (name in TRIGRAM_INDEXES or name in COUNT_INDEXES))
 

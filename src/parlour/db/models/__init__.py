@@ -6,7 +6,11 @@ from parlour.db.models.conversation import (
     ConversationPart,
     ConversationTag,
 )
-from parlour.db.models.conversation_group import ConversationGroup, ConversationHour
+from parlour.db.models.conversation_group import (
+    GROUP_ROLLUP,
+    ConversationGroup,
+    ConversationHour,
+)
 from parlour.db.models.people import Admin, Contact, ContactTag, Team, TeamMember
 from parlour.db.models.sla import SlaPolicy
 from parlour.db.models.tag import Tag
@@ -14,6 +18,7 @@ from parlour.db.models.webhook import WebhookDelivery, WebhookSubscription
 from parlour.db.models.workspace import AccessToken, ServerSetting, Workspace
 
 __all__ = [
+    "GROUP_ROLLUP",
     "AccessToken",
     "Admin",
     "Contact",

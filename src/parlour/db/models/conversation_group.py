@@ -3,12 +3,13 @@
 Kept exact by triggers (migration 0008) in the transaction that writes a conversation or
 its tags; a search whose filters read only these fields (or only `created_at`) counts by
 summing rows here (`conversations.repository.search_count`) instead of visiting every
-matching conversation.
+matching conversation. PostgreSQL also sums the groups over admins (migration 0009), for
+the queries that do not read the admin assignee.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, String, Text, text
+from sqlalchemy import BigInteger, Boolean, Column, Index, MetaData, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parlour.db.base import Base
@@ -58,3 +59,19 @@ class ConversationHour(Base):
     workspace_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     hour: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     conversations: Mapped[int] = mapped_column(BigInteger)
+
+
+# PostgreSQL only (migration 0009): `conversation_group` summed over the admin assignee,
+# kept by a row trigger on it. Outside `Base.metadata`, like `db.text_search`'s copy: it
+# exists on one backend, so `text_search.include_object` keeps it out of the comparison.
+GROUP_ROLLUP = Table(
+    "conversation_group_rollup",
+    MetaData(),
+    Column("workspace_id", BigInteger, primary_key=True),
+    Column("open", Boolean, primary_key=True),
+    Column("state", String(16), primary_key=True),
+    Column("priority", String(16), primary_key=True),
+    Column("team_assignee_id", BigInteger, primary_key=True),
+    Column("tag_ids", Text, primary_key=True),
+    Column("conversations", BigInteger, nullable=False),
+)
