@@ -56,7 +56,7 @@ def _begin(conn: Any) -> None:
         if not driver.in_transaction:
             # On the driver: through `exec_driver_sql` this BEGIN cost 40 µs, a tenth of a read.
             driver.execute("BEGIN")
-    elif options.get("parlour_nowait"):
+    elif options.get("parlour_driver_begins"):
         # `Database.take_write_lock` begins on the driver itself, waiting on the event loop.
         return
     else:
@@ -303,7 +303,7 @@ class Database:
         except TimeoutError:
             raise WriteLockTimeout() from None
         try:
-            connection = session.connection(execution_options={"parlour_nowait": True})
+            connection = session.connection(execution_options={"parlour_driver_begins": True})
             driver = connection.connection.driver_connection
             assert isinstance(driver, sqlite3.Connection)
             driver.execute("PRAGMA busy_timeout=0")
