@@ -12,9 +12,9 @@ rate limit is raised and load shedding set out of reach so neither caps the load
 are printed), and drives it with wrk on loopback (an async httpx client when wrk is missing
 and cannot be installed), each scenario for --seconds. In the same run a bare Starlette app
 serving a fixed 6 KB JSON body on 2 uvicorn workers gives the ceiling, measured with the
-same wrk settings before and after each database's scenarios; every figure is also given as
-a ratio to it. Peak RSS of each serve worker is sampled from /proc. Every non-2xx response
-and socket error is counted; a scenario with any is a failure.
+same wrk settings in slices alternating with each scenario's; every figure is also given as
+a ratio to the ceiling measured with it. Peak RSS of each serve worker is sampled from
+/proc. Every non-2xx response and socket error is counted; a scenario with any is a failure.
 
 Prints a table per database with PASS/FAIL against issue 5's targets and a markdown block
 for benchmarks/RESULTS.md (also written to --markdown when given). Not a test.
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import json
 import os
 import platform
@@ -69,8 +70,14 @@ DEEP_PAGE = 10_000
 PER_PAGE = 20
 LONG_PARTS = 500
 REPLY_PARTS = (5, 15)  # the reply targets' part counts: around the dataset's mean of ~10
-CEILING_EVERY = 4  # scenarios between two measurements of the ceiling (even: pairs stay whole)
-PAIR_SLICES = 4  # alternations of a page 1 and its deep page (see `run_pair`)
+SLICES = 5  # alternations of a scenario (or a page 1 and its deep page) and the ceiling
+# Percentiles each wrk run reports (its `done` hook), so slices can be combined into the
+# percentiles of all their requests (finest around the p99).
+QUANTILE_GRID = (
+    tuple(float(p) for p in range(1, 99))
+    + tuple(round(99 + p / 10, 1) for p in range(10))
+    + tuple(round(99.9 + p / 100, 2) for p in range(1, 11))
+)
 # Out of reach for 32 connections, so neither the limiter nor shedding shapes the figures.
 SERVE_SETTINGS = {
     "PARLOUR_RATE_LIMIT": "1000000000",
@@ -145,6 +152,8 @@ class Result:
     non2xx: int
     socket_errors: int
     note: str = ""
+    # (percentile, ms) at QUANTILE_GRID: the latency distribution, for combining slices.
+    quantiles: tuple[tuple[float, float], ...] = ()
 
     @property
     def errors(self) -> int:
@@ -211,6 +220,13 @@ def wrk_script(requests: list[Req], token: str, shuffle: bool) -> str:
         "  i = i % #reqs + 1\n"
         "  return r\n"
         "end\n"
+        "done = function(summary, latency, requests)\n"
+        f"  for _, p in ipairs({{{', '.join(f'{p:g}' for p in QUANTILE_GRID)}}}) do\n"
+        # (wrk's `percentile(100)` answers 0: its maximum is `latency.max`)
+        "    local us = p < 100 and latency:percentile(p) or latency.max\n"
+        '    io.write(string.format("quantile %g %d\\n", p, us))\n'
+        "  end\n"
+        "end\n"
     )
 
 
@@ -232,11 +248,45 @@ def parse_wrk(out: str) -> Result:
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
     )
     socket_errors = sum(int(g) for g in sockets.groups()) if sockets else 0
+    quantiles = tuple(
+        (float(p), int(us) / 1000) for p, us in re.findall(r"^quantile ([\d.]+) (\d+)$", out, re.M)
+    )
     return Result(
         rps=rps, p50=pct("50"), p99=pct("99"), requests=total,
         non2xx=int(non2xx.group(1)) if non2xx else 0, socket_errors=socket_errors,
-        note=sockets.group(0) if sockets else "",
+        note=sockets.group(0) if sockets else "", quantiles=quantiles,
     )  # fmt: skip
+
+
+def quantiles_of(latencies: list[float]) -> tuple[tuple[float, float], ...]:
+    """`latencies` (ms, sorted) at QUANTILE_GRID, as wrk's `latency:percentile` reports."""
+    if not latencies:
+        return ()
+    n = len(latencies)
+    return tuple((p, latencies[min(n - 1, int(n * p / 100))]) for p in QUANTILE_GRID)
+
+
+def mixture_percentile(results: list[Result], percent: float) -> float:
+    """The `percent`-th latency (ms) of all requests of `results`, from their quantiles.
+
+    Each run's distribution is a step function through its quantiles; weighted by its
+    requests, they make the distribution of all of them. The answer is the smallest
+    recorded latency at or below which `percent`% of all requests fall.
+    """
+    total = sum(r.requests for r in results)
+    curves = [(r.requests / total, [ms for _, ms in r.quantiles], [p for p, _ in r.quantiles])
+              for r in results]  # fmt: skip
+
+    def share_at_most(ms: float) -> float:
+        share = 0.0
+        for weight, latencies, percents in curves:
+            below = bisect.bisect_right(latencies, ms)
+            share += weight * (percents[below - 1] if below else 0.0)
+        return share
+
+    candidates = sorted({ms for _, latencies, _ in curves for ms in latencies})
+    index = bisect.bisect_left(candidates, True, key=lambda ms: share_at_most(ms) >= percent)
+    return candidates[min(index, len(candidates) - 1)]
 
 
 class Loader:
@@ -324,6 +374,7 @@ class Loader:
             requests=n,
             non2xx=sum(c for s, c in statuses.items() if not 200 <= s < 400),
             socket_errors=failures,
+            quantiles=quantiles_of(latencies),
         )
 
 
@@ -580,17 +631,24 @@ def read_cast(url: str, workspace_id: int) -> Cast:
                         else (column.asc(), c.id.asc())
                     )
                     # The last row of the page before, and the row after it (as the
-                    # server makes `pages.next`: it says whether ties follow).
+                    # server makes `pages.next`: it counts the ties up to the position
+                    # when the next row has its value too).
                     before, following = conn.execute(
                         select(c.id, column).where(*conditions).order_by(*ordering)
                         .offset((page - 1) * PER_PAGE - 1).limit(2)
                     ).all()  # fmt: skip
+                    ties = 0
+                    if following[1] == before[1]:
+                        up_to = c.id >= before[0] if order == "desc" else c.id <= before[0]
+                        ties = conn.execute(
+                            select(func.count()).where(*conditions, column == before[1], up_to)
+                        ).scalar_one()
                     cursor = codec.encode(
                         Cursor(
                             workspace_id=workspace_id,
                             query=ListQuery(sort=sort, order=order).as_dict(),
                             sort_value=int(before[1]), last_id=int(before[0]), page=page,
-                            ties=following[1] == before[1],
+                            ties=ties,
                         )
                     )  # fmt: skip
                     deep[(sort, order)] = (page, cursor)
@@ -781,30 +839,31 @@ def read_through(path: Path) -> tuple[int, float]:
     return total, time.perf_counter() - started
 
 
-def run_pair(
-    loader: Loader, base: str, token: str, first: Scenario, second: Scenario
-) -> tuple[Result, Result]:
-    """Two scenarios judged against each other, run in alternating slices of the same time.
+def run_alternating(loader: Loader, token: str, runs: list[tuple[str, Scenario]]) -> list[Result]:
+    """Scenarios judged against each other, run in alternating slices of the same time.
 
-    A shared machine's speed drifts by ±10% within a run (the ceiling, measured every few
-    scenarios, shows it): measured one after the other, a few percent between page 1 and
-    a deep page would be lost in that drift; alternated, both see the same machine.
+    Each run is (base URL, scenario): a scenario with the ceiling, or page 1 and its deep
+    page with the ceiling. A shared machine's speed drifts by ±10% within a run: measured
+    one after the other, a ratio or a few percent between two pages would be lost in that
+    drift; alternated, every side sees the same machine.
     """
-    slices = PAIR_SLICES if loader.seconds >= 2 * PAIR_SLICES else 2
+    slices = SLICES if loader.seconds >= 2 * SLICES else 2
     seconds = max(1, loader.seconds // slices)
-    runs: tuple[list[Result], list[Result]] = ([], [])
+    results: list[list[Result]] = [[] for _ in runs]
     for _ in range(slices):
-        for scenario, results in zip((first, second), runs, strict=True):
-            results.append(loader.run(base, token, scenario, seconds=seconds))
-    return _combined(runs[0]), _combined(runs[1])
+        for (base, scenario), out in zip(runs, results, strict=True):
+            out.append(loader.run(base, token, scenario, seconds=seconds))
+    return [_combined(each) for each in results]
 
 
 def _combined(results: list[Result]) -> Result:
-    """One result for slices of equal length: mean rate, median p50, worst p99, all errors."""
+    """One result for slices of equal length: mean rate, all errors, and the p50 and p99
+    of all their requests (without a run's quantiles: the median p50 and the worst p99)."""
+    whole = all(r.quantiles for r in results) and sum(r.requests for r in results) > 0
     return Result(
         rps=statistics.mean(r.rps for r in results),
-        p50=statistics.median(r.p50 for r in results),
-        p99=max(r.p99 for r in results),
+        p50=mixture_percentile(results, 50) if whole else statistics.median(r.p50 for r in results),
+        p99=mixture_percentile(results, 99) if whole else max(r.p99 for r in results),
         requests=sum(r.requests for r in results),
         non2xx=sum(r.non2xx for r in results),
         socket_errors=sum(r.socket_errors for r in results),
@@ -856,54 +915,55 @@ def run_database(
         # Warm both (imports, caches, planner) before anything is timed.
         loader.run(f"{base}", token, scenarios[0], seconds=2)
         loader.run(ceiling, token, Scenario("ceiling", [Req("GET", "/conversations")]), seconds=2)
-        bare = Scenario("ceiling", [Req("GET", "/conversations")])
-        # The ceiling is measured every few scenarios: each scenario's ratio is to the mean
-        # of the ceilings just before and just after it, so drift in a shared machine's
+        bare = (ceiling, Scenario("ceiling", [Req("GET", "/conversations")]))
+        # Every scenario (page 1 and its deep page together) runs in slices alternating
+        # with the ceiling's, and its ratio is to that ceiling: drift in a shared machine's
         # speed moves both sides of the ratio.
-        checkpoints: list[tuple[int, Result]] = []
-        paired: dict[str, Result] = {}
+        ceilings: list[Result] = []
+        paired: dict[str, Row] = {}
         for n, scenario in enumerate(scenarios):
-            if n % CEILING_EVERY == 0:
-                checkpoints.append((n, loader.run(ceiling, token, bare)))
             partner = scenarios[n + 1] if n + 1 < len(scenarios) else None
             if scenario.name in paired:
-                result = paired.pop(scenario.name)
+                row = paired.pop(scenario.name)
             elif partner and partner.target and partner.target.near == scenario.name:
-                result, paired[partner.name] = run_pair(loader, base, token, scenario, partner)
+                near, result, deep = run_alternating(
+                    loader, token, [bare, (base, scenario), (base, partner)]
+                )
+                ceilings.append(near)
+                row = Row(scenario, result, ratio=result.rps / near.rps)
+                paired[partner.name] = Row(partner, deep, ratio=deep.rps / near.rps)
             else:
-                result = loader.run(base, token, scenario)
-            print(f"  {scenario.name:55} {result.rps:8.0f}/s p50 {result.p50:7.2f} ms "
-                  f"p99 {result.p99:7.2f} ms errors {result.errors}", file=sys.stderr)  # fmt: skip
-            report.rows.append(Row(scenario, result))
-        checkpoints.append((len(scenarios), loader.run(ceiling, token, bare)))
+                near, result = run_alternating(loader, token, [bare, (base, scenario)])
+                ceilings.append(near)
+                row = Row(scenario, result, ratio=result.rps / near.rps)
+            print(f"  {scenario.name:55} {row.result.rps:8.0f}/s p50 {row.result.p50:7.2f} ms "
+                  f"p99 {row.result.p99:7.2f} ms errors {row.result.errors}, "
+                  f"{row.ratio:.1%} of the ceiling", file=sys.stderr)  # fmt: skip
+            report.rows.append(row)
         label = f"(reference) bare Starlette, {page_bytes / 1024:.0f} KB (a real list page)"
         sized = Scenario(label, [Req("GET", f"/bytes/{page_bytes}")])
-        sized_row = Row(sized, loader.run(ceiling, token, sized))
+        near, result = run_alternating(loader, token, [bare, (ceiling, sized)])
+        ceilings.append(near)
+        sized_row = Row(sized, result, ratio=result.rps / near.rps, verdict="ok")
         report.rss_mb = sampler.finish()
         sampler = None
     finally:
         if sampler is not None:
             sampler.finish()
         stop(server)
-    report.ceilings = [r.rps for _, r in checkpoints]
-    for n, row in enumerate(report.rows):
-        before = max(i for i, (at, _) in enumerate(checkpoints) if at <= n)
-        near = (checkpoints[before][1].rps + checkpoints[before + 1][1].rps) / 2
-        row.ratio = row.result.rps / near
+    report.ceilings = [r.rps for r in ceilings]
     mean = sum(report.ceilings) / len(report.ceilings)
     ceiling_row = Row(
-        Scenario(f"ceiling: bare Starlette, 6 KB (mean of {len(checkpoints)}, "
+        Scenario(f"ceiling: bare Starlette, 6 KB (mean of {len(ceilings)}, "
                  f"{min(report.ceilings):,.0f}-{max(report.ceilings):,.0f})", []),
-        Result(rps=mean, p50=statistics.median(r.p50 for _, r in checkpoints),
-               p99=statistics.median(r.p99 for _, r in checkpoints),
-               requests=sum(r.requests for _, r in checkpoints),
-               non2xx=sum(r.non2xx for _, r in checkpoints),
-               socket_errors=sum(r.socket_errors for _, r in checkpoints)),
+        Result(rps=mean, p50=statistics.median(r.p50 for r in ceilings),
+               p99=statistics.median(r.p99 for r in ceilings),
+               requests=sum(r.requests for r in ceilings),
+               non2xx=sum(r.non2xx for r in ceilings),
+               socket_errors=sum(r.socket_errors for r in ceilings)),
         ratio=1.0, verdict="ok",
     )  # fmt: skip
     report.rows.insert(0, ceiling_row)
-    sized_row.ratio = sized_row.result.rps / checkpoints[-1][1].rps
-    sized_row.verdict = "ok"
     report.rows.insert(1, sized_row)
     judge(report.rows[2:])
 
@@ -992,10 +1052,11 @@ def markdown(reports: list[DatabaseReport], info: dict[str, str], loader: Loader
         f"neither the rate limit nor load shedding caps the load; `--log-level warning`, i.e. "
         f"no access log). Load: {loader.name}, on the same machine (loopback; the load "
         f"generator shares the CPUs). Ceiling: a bare Starlette app on 2 uvicorn workers "
-        f"returning a fixed 6 KB JSON body, same wrk settings, measured before the first and "
-        f"after every {CEILING_EVERY} scenarios; each ratio is to the mean of the two around "
-        f"it. Page 1 and the deep page of each sort run in {PAIR_SLICES} alternating slices "
-        f"each (same total time), so that the machine's drift moves both alike. "
+        f"returning a fixed 6 KB JSON body, same wrk settings. Each scenario runs in "
+        f"{SLICES} slices alternating with the ceiling's (page 1 and the deep page of a sort "
+        f"alternate with each other and the ceiling), same total time each, so the machine's "
+        f"drift moves every side alike; a ratio is to the ceiling measured with it, and p50 "
+        f"and p99 are those of all the slices' requests (from each slice's percentiles). "
         f"{args.count:,} conversations in the measured workspace.",
     ]
     for report in reports:

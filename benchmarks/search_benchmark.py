@@ -6,7 +6,8 @@ one client, reporting the median and p99 end-to-end latency of each:
 
 - cold: a new conversation (untimed) comes before every search, so every cached count is
   stale (the population moved) and every request counts its matches; parameters vary
-  (another admin, tags, window, word) on every request;
+  (another admin, tags, window, word) on every request. The conversation is deleted again
+  after the search (untimed), so every run starts from the same data;
 - after a write: an untimed write that changes no field these queries read (`read` is
   toggled) comes before every search, as on a busy inbox. Counts are cached by the
   versions of what the query reads, so a count survives it and is served again when the
@@ -20,7 +21,9 @@ Not a test: run it by hand, e.g.
     .venv/bin/python benchmarks/search_benchmark.py --reuse          # keep the seeded data
 
 Databases: a SQLite file under --workdir, and PostgreSQL database `parlour_search_bench`
-(dropped and created through --postgres-admin-url unless --reuse finds it seeded).
+(dropped and created through --postgres-admin-url unless --reuse finds it seeded). With
+--reuse, conversations an interrupted run created and did not delete are deleted (through
+the API) before measuring.
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ WORDS = ("invoice", "password", "export", "webhook", "dashboard", "refund", "scr
          "subscription", "onboarding", "firefox")  # fmt: skip
 FRAGMENTS = ("voic", "passw", "xport", "hook", "board", "efun", "cript", "subscr")
 SUBJECT_FRAGMENTS = ("log", "export", "upgrad", "invoice", "webhook")
+# The body of the conversations cold mode creates (HTML, so it is stored as sent); matches
+# no query and tells them from the seed's.
+PROBE_BODY = "<p>Search benchmark probe</p>"
 Query = dict[str, Any]
 
 
@@ -65,24 +71,40 @@ def _f(field: str, operator: str, value: Any) -> Query:
     return {"field": field, "operator": operator, "value": value}
 
 
-def prepare(url: str, count: int, mean_parts: int, reuse: bool) -> tuple[int, str]:
-    """Migrate and seed (unless already seeded); returns (workspace id, a fresh token)."""
+def prepare(url: str, count: int, mean_parts: int, reuse: bool) -> tuple[int, str, list[int]]:
+    """Migrate and seed (unless already seeded).
+
+    Returns (workspace id, a fresh token, ids of conversations an interrupted run left).
+    """
     db = Database(url)
     try:
         upgrade(db.engine)
         now = int(time.time())
+        left: list[int] = []
         with db.read_session() as session:
-            workspace_id = session.scalar(select(Workspace.id).where(Workspace.name == WORKSPACE))
+            workspace = session.scalar(select(Workspace).where(Workspace.name == WORKSPACE))
+            workspace_id = None if workspace is None else workspace.id
             seeded = 0
-            if workspace_id is not None:
+            if workspace is not None:
                 seeded = int(
                     session.scalar(
                         select(func.count())
                         .select_from(Conversation)
-                        .where(Conversation.workspace_id == workspace_id)
+                        .where(Conversation.workspace_id == workspace.id)
                     )
                     or 0
                 )
+                # Created after the seed (its `now`), so a short range of the created_at index.
+                left = list(
+                    session.scalars(
+                        select(Conversation.id).where(
+                            Conversation.workspace_id == workspace.id,
+                            Conversation.created_at >= workspace.created_at,
+                            Conversation.source_body == PROBE_BODY,
+                        )
+                    )
+                )
+                seeded -= len(left)
         if workspace_id is None or not reuse or seeded < count:
             if workspace_id is not None:
                 raise SystemExit(f"{url} already has a partial seed; drop it or pass a new one")
@@ -102,6 +124,8 @@ def prepare(url: str, count: int, mean_parts: int, reuse: bool) -> tuple[int, st
             print(f"\n  seeded in {time.perf_counter() - started:.0f}s", file=sys.stderr)
         else:
             print(f"  reusing {seeded:,} seeded conversations", file=sys.stderr)
+            if left:
+                print(f"  {len(left):,} left by an interrupted run, to delete", file=sys.stderr)
         db.analyze()
         if not db.is_sqlite:
             # As autovacuum would after a while: index-only scans need the visibility map.
@@ -112,7 +136,7 @@ def prepare(url: str, count: int, mean_parts: int, reuse: bool) -> tuple[int, st
             assert ws_row is not None
             token = workspaces.create_token(session, ws_row, now=now, name="bench")
             session.commit()
-        return workspace_id, token
+        return workspace_id, token, left
     finally:
         db.dispose()
 
@@ -212,9 +236,11 @@ def measure(
             response = client.put(f"/conversations/{cast['conversation']}", json={"read": read})
             response.raise_for_status()
 
-        def create() -> None:
-            message = {"from": {"type": "user", "id": cast["contact"]}, "body": "Benchmark"}
-            client.post("/conversations", json=message).raise_for_status()
+        def create() -> str:
+            message = {"from": {"type": "user", "id": cast["contact"]}, "body": PROBE_BODY}
+            response = client.post("/conversations", json=message)
+            response.raise_for_status()
+            return str(response.json()["conversation_id"])
 
         def search(query: Query) -> tuple[float, int]:
             started = time.perf_counter()
@@ -229,8 +255,9 @@ def measure(
             search(make(rng))  # warm the connection and the plan cache
             cold, totals, written = [], [], []
             for _ in range(requests):
-                create()
+                probe = create()
                 elapsed, total = search(make(rng))
+                delete(client, probe)
                 cold.append(elapsed)
                 totals.append(total)
             for _ in range(requests):
@@ -253,6 +280,12 @@ def measure(
             )
             print(f"  {name}: cold p50 {results[-1][2]:.1f} ms", file=sys.stderr)
     return results
+
+
+def delete(client: httpx.Client, conversation_id: int | str) -> None:
+    response = client.delete(f"/conversations/{conversation_id}")
+    response.raise_for_status()
+    assert response.json()["deleted"] is True
 
 
 def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -317,12 +350,17 @@ def main() -> None:
         else:
             url = postgres_url(args.postgres_admin_url, args.reuse)
         print(f"{database}: {url}", file=sys.stderr)
-        workspace_id, token = prepare(url, args.count, args.mean_parts, args.reuse)
+        workspace_id, token, left = prepare(url, args.count, args.mean_parts, args.reuse)
         if args.seed_only:
             continue
-        cast = cast_of(url, workspace_id)
         process, base = serve(url)
         try:
+            if left:
+                headers = {"Authorization": f"Bearer {token}"}
+                with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+                    for conversation_id in left:
+                        delete(client, conversation_id)
+            cast = cast_of(url, workspace_id)  # after: their created_at would widen the span
             report.append((database, measure(base, token, cast, args.requests, seed=7)))
         finally:
             process.terminate()

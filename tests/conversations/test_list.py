@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from starlette.testclient import TestClient
 
+from parlour.db.models import Conversation
 from parlour.db.session import Database
 from tests.conftest import TEST_NOW
 from tests.factories import (
@@ -43,6 +45,15 @@ def _error(response: Any) -> dict[str, Any]:
     assert body["type"] == "error.list"
     assert body["request_id"]
     return body["errors"][0]  # type: ignore[no-any-return]
+
+
+def _cursor_refused(client: TestClient, ws: Workspace, cursor: str) -> str:
+    """The message of the 400 `parameter_invalid` a list answers `starting_after=cursor`."""
+    response = client.get("/conversations", params={"starting_after": cursor}, headers=ws.headers)
+    assert response.status_code == 400
+    error = _error(response)
+    assert (error["code"], error["field"]) == ("parameter_invalid", "starting_after")
+    return str(error["message"])
 
 
 def _simple(db: Database, ws: Workspace, contact: str, created: int, updated: int) -> str:
@@ -234,15 +245,8 @@ def test_tampered_and_foreign_cursors_are_rejected(
         headers=workspace.headers,
     )
     assert tampered.status_code == 400
-    foreign = client.get(
-        "/conversations", params={"starting_after": cursor}, headers=other_workspace.headers
-    )
-    assert foreign.status_code == 400
-    assert _error(foreign) == {
-        "code": "parameter_invalid",
-        "field": "starting_after",
-        "message": "starting_after is not a valid cursor",
-    }
+    foreign = _cursor_refused(client, other_workspace, cursor)
+    assert foreign == "starting_after is not a valid cursor"
 
 
 def test_cursor_carries_its_query_and_rejects_a_different_one(
@@ -259,6 +263,55 @@ def test_cursor_carries_its_query_and_rejects_a_different_one(
     )
     assert mismatch.status_code == 400
     assert _error(mismatch)["field"] == "starting_after"
+
+
+def test_a_run_of_ties_grown_behind_the_position_still_pages_exactly(
+    client: TestClient, db: Database, workspace: Workspace
+) -> None:
+    """A cursor knows of one tie before its position; a row takes the value since, before
+    it: the page after it still starts right after the position (two seeks, not one)."""
+    contact = make_contact(db, workspace, now=T0)
+    first = _simple(db, workspace, contact, T0, T0 + 1)  # the smallest id
+    run = [_simple(db, workspace, contact, T0, T0 + 5) for _ in range(4)]
+    later = [_simple(db, workspace, contact, T0, T0 + v) for v in (6, 7)]
+    page = _list(client, workspace, per_page=2, order="asc")
+    assert _ids(page) == [first, run[0]]
+    cursor = page["pages"]["next"]["starting_after"]
+    codec = client.app.state.parlour.cursor_codec  # type: ignore[attr-defined]
+    assert codec.decode(cursor, workspace_id=workspace.id).ties == 1
+    with db.engine.begin() as conn:
+        conn.execute(
+            update(Conversation).where(Conversation.id == int(first)).values(updated_at=T0 + 5)
+        )
+    seen: list[str] = []
+    body = _list(client, workspace, per_page=2, starting_after=cursor)
+    seen += _ids(body)
+    while "next" in body["pages"]:
+        body = _list(
+            client, workspace, per_page=2, starting_after=body["pages"]["next"]["starting_after"]
+        )
+        seen += _ids(body)
+    assert seen == run[1:] + later  # `first` moved behind the position: not shown again
+
+
+def test_cursors_of_a_search_or_of_contacts_are_refused(
+    client: TestClient, db: Database, workspace: Workspace, three: list[str]
+) -> None:
+    """Signed by this server for this workspace, but for another list: never a page of it."""
+    make_contact(db, workspace, now=T0, email="bo@example.com")
+    search = client.post(
+        "/conversations/search",
+        json={"query": {"field": "open", "operator": "=", "value": True},
+              "pagination": {"per_page": 1}},
+        headers=workspace.headers,
+    )  # fmt: skip
+    contacts = client.get("/contacts", params={"per_page": 1}, headers=workspace.headers)
+    for response in (search, contacts):
+        assert response.status_code == 200, response.text
+        cursor = response.json()["pages"]["next"]["starting_after"]
+        assert _cursor_refused(client, workspace, cursor) == (
+            "starting_after belongs to another list or a search, not to this list"
+        )
 
 
 def test_legacy_versions_get_numbered_pages(
@@ -426,15 +479,16 @@ def test_pages_through_runs_of_equal_sort_values(
 ) -> None:
     """Runs of one `updated_at` across page ends: every conversation once, in order.
 
-    A cursor whose next row had another value skips looking for ties (`Cursor.ties`);
-    one made inside a run must not.
+    A cursor whose next row had another value skips looking for ties (`Cursor.ties` 0);
+    one made inside a run counts the run's rows up to it, across pages too, and the next
+    page seeks the value once and skips them.
     """
     contact = make_contact(db, workspace, now=T0)
     # Values 0,0,0,0,0,1,2,2,2,3,...: page ends of 3 fall inside runs and between them.
     values = [0, 0, 0, 0, 0, 1, 2, 2, 2, 3, 4, 4, 5]
     made = [_simple(db, workspace, contact, T0, T0 + 1 + v) for v in values]
     seen: list[str] = []
-    ties: list[bool] = []
+    ties: list[int] = []
     body = _list(client, workspace, per_page=3, order=order)
     seen += _ids(body)
     codec = client.app.state.parlour.cursor_codec  # type: ignore[attr-defined]
@@ -445,4 +499,6 @@ def test_pages_through_runs_of_equal_sort_values(
         seen += _ids(body)
     by_value = sorted(zip(values, map(int, made), strict=True), reverse=order == "desc")
     assert seen == [str(cid) for _, cid in by_value]
-    assert True in ties and False in ties  # both kinds of cursor were followed
+    # The rows of the position's value up to it, where the next row has it too. Desc, the
+    # last page of zeros counts the one zero before it too.
+    assert ties == ([3, 0, 0, 0] if order == "asc" else [0, 2, 1, 4])

@@ -1,10 +1,24 @@
-"""`benchmarks/run.py` judges a deep page against page 1 from alternating slices."""
+"""`benchmarks/run.py` judges scenarios against the ceiling and each other from alternating
+slices."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.run import PAIR_SLICES, Req, Result, Scenario, read_through, run_pair
+from benchmarks.run import (
+    QUANTILE_GRID,
+    SLICES,
+    Req,
+    Result,
+    Scenario,
+    _combined,
+    mixture_percentile,
+    parse_wrk,
+    quantiles_of,
+    read_through,
+    run_alternating,
+    wrk_script,
+)
 
 
 class FakeLoader:
@@ -25,25 +39,27 @@ class FakeLoader:
                       socket_errors=0)  # fmt: skip
 
 
-def test_a_pair_runs_in_alternating_slices_of_the_same_total_time() -> None:
-    loader = FakeLoader(seconds=8)
-    first = Scenario("page 1", [Req("GET", "/conversations")])
-    deep = Scenario("page 10,000", [Req("GET", "/conversations?starting_after=x")])
-    a, b = run_pair(loader, "http://x", "t", first, deep)  # type: ignore[arg-type]
-    assert [name for name, _ in loader.runs] == ["page 1", "page 10,000"] * PAIR_SLICES
-    assert sum(s for name, s in loader.runs if name == "page 1") == 8
-    # Drift of 50 req/s per run: alternated, the two differ by one step, not by four.
+def test_a_pair_and_the_ceiling_run_in_alternating_slices_of_the_same_total_time() -> None:
+    loader = FakeLoader(seconds=2 * SLICES)
+    bare = ("http://ceiling", Scenario("ceiling", [Req("GET", "/conversations")]))
+    first = ("http://x", Scenario("page 1", [Req("GET", "/conversations")]))
+    deep = ("http://x", Scenario("page 10,000", [Req("GET", "/conversations?starting_after=x")]))
+    ceiling, a, b = run_alternating(loader, "t", [bare, first, deep])  # type: ignore[arg-type]
+    assert [name for name, _ in loader.runs] == ["ceiling", "page 1", "page 10,000"] * SLICES
+    assert sum(s for name, s in loader.runs if name == "page 1") == 2 * SLICES
+    # Drift of 50 req/s per run: alternated, neighbours differ by one step, not by five.
     assert b.rps - a.rps == -50
-    assert a.p99 == 10.0 + 2 * PAIR_SLICES - 1  # the worst slice's
-    assert b.p99 == 10.0 + 2 * PAIR_SLICES
-    assert a.non2xx == PAIR_SLICES  # every slice's errors count
-    assert a.requests == sum(int((1000 - 50 * n) * 2) for n in (1, 3, 5, 7))
+    assert a.rps - ceiling.rps == -50
+    assert a.p99 == 10.0 + 3 * SLICES - 1  # without quantiles: the worst slice's
+    assert b.p99 == 10.0 + 3 * SLICES
+    assert a.non2xx == SLICES  # every slice's errors count
+    assert a.requests == sum(int((1000 - 50 * n) * 2) for n in range(2, 3 * SLICES, 3))
 
 
 def test_short_runs_still_alternate_twice() -> None:
     loader = FakeLoader(seconds=3)
-    first, deep = Scenario("a", []), Scenario("b", [])
-    run_pair(loader, "http://x", "t", first, deep)  # type: ignore[arg-type]
+    first, deep = ("http://x", Scenario("a", [])), ("http://x", Scenario("b", []))
+    run_alternating(loader, "t", [first, deep])  # type: ignore[arg-type]
     assert loader.runs == [("a", 1), ("b", 1), ("a", 1), ("b", 1)]
 
 
@@ -54,3 +70,50 @@ def test_read_through_reads_the_file_and_its_wal(tmp_path: Path) -> None:
     read, seconds = read_through(db)
     assert read == 10_500
     assert seconds >= 0
+
+
+def _slice(requests: int, ms: float, tail_ms: float) -> Result:
+    """A run whose requests take `ms`, but for its slowest 2% at `tail_ms`."""
+    quantiles = tuple((p, ms if p <= 98 else tail_ms) for p in QUANTILE_GRID)
+    return Result(rps=requests / 2, p50=ms, p99=tail_ms, requests=requests, non2xx=0,
+                  socket_errors=0, quantiles=quantiles)  # fmt: skip
+
+
+def test_slices_combine_into_the_percentiles_of_all_their_requests() -> None:
+    quick, slow = _slice(1000, 2.0, 8.0), _slice(1000, 3.0, 40.0)
+    # Of all 2,000 requests, 1% (20) are slower than 8 ms: `slow`'s 20 at 40 ms.
+    assert mixture_percentile([quick, slow], 99) == 8.0
+    assert mixture_percentile([quick, slow], 99.5) == 40.0
+    assert mixture_percentile([quick, slow], 40) == 2.0  # 49% of all take 2 ms
+    assert mixture_percentile([quick, slow], 60) == 3.0
+    # Weighted by requests: a slice with three times the requests moves the median.
+    assert mixture_percentile([_slice(3000, 2.0, 8.0), slow], 60) == 2.0
+    alone = _slice(500, 5.0, 9.0)
+    assert mixture_percentile([alone, alone], 99) == 9.0
+
+
+def test_a_pair_reports_the_p99_of_all_its_requests_not_its_worst_slice() -> None:
+    combined = _combined([_slice(1000, 2.0, 8.0)] * 4 + [_slice(1000, 3.0, 40.0)])
+    assert combined.p99 == 8.0  # the slow slice's tail is 0.4% of all requests
+    assert combined.p50 == 2.0
+    assert combined.requests == 5000
+
+
+def test_quantiles_of_sorted_latencies_match_the_grid() -> None:
+    latencies = [float(n) for n in range(1, 1001)]
+    quantiles = dict(quantiles_of(latencies))
+    assert quantiles[50.0] == 501.0
+    assert quantiles[99.0] == 991.0
+    assert quantiles[100.0] == 1000.0
+    assert quantiles_of([]) == ()
+
+
+def test_wrk_output_carries_the_quantiles_of_the_done_hook() -> None:
+    out = (
+        "  Latency Distribution\n     50%    1.50ms\n     99%    9.00ms\n"
+        "  1000 requests in 2.00s, 1.00MB read\nRequests/sec:    500.00\n"
+        "quantile 50 1500\nquantile 99 9000\nquantile 100 12000\n"
+    )
+    result = parse_wrk(out)
+    assert result.quantiles == ((50.0, 1.5), (99.0, 9.0), (100.0, 12.0))
+    assert "latency:percentile(p)" in wrk_script([Req("GET", "/")], "t", shuffle=False)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from parlour.core.cursor import Cursor, CursorCodec, _b64
+from parlour.core.cursor import _HEADER, _VERSION, Cursor, CursorCodec, _b64
 from parlour.errors import ParameterInvalid
 
 SECRET = b"test-secret-key-for-cursors"
@@ -36,6 +36,7 @@ CURSORS = st.builds(
     sort_value=INT64,
     last_id=INT64,
     page=INT64,
+    ties=st.integers(min_value=0, max_value=2**32 - 1),
 )
 
 
@@ -120,20 +121,32 @@ def _signed(payload: bytes) -> str:
     return f"{_b64(payload)}.{_b64(CODEC.sign(payload))}"
 
 
-@settings(max_examples=150)
+HEADERS = st.builds(
+    _HEADER.pack,
+    st.sampled_from([_VERSION, 0, 1, 3, 255]),
+    st.sampled_from([1, 2, 0, -1]),
+    INT64,
+    INT64,
+    INT64,
+    st.integers(min_value=0, max_value=2**32 - 1),
+)
+
+
+@settings(max_examples=300)
 @given(payload=st.one_of(
-    JSON_VALUES,
-    st.fixed_dictionaries({}, optional={
-        "w": JSON_VALUES, "q": JSON_VALUES, "v": JSON_VALUES, "i": JSON_VALUES,
-        "p": JSON_VALUES,
-    }),
+    st.binary(max_size=80),
+    st.builds(orjson.dumps, JSON_VALUES),  # the JSON payload of an earlier format
+    st.builds(lambda head, tail: head + tail, HEADERS, st.binary(max_size=40)),
+    st.builds(lambda head, q: head + orjson.dumps(q), HEADERS, JSON_VALUES),
+    st.builds(lambda head, n: head[:n], HEADERS, st.integers(0, _HEADER.size - 1)),
 ))  # fmt: skip
-@example(payload={"w": 1, "q": {}, "v": "9" * 5000, "i": 1, "p": 1})
-@example(payload={"w": 1, "q": [["a", 1]], "v": 1, "i": 1, "p": 1})
-@example(payload={"w": 1, "q": "ab", "v": 1, "i": 1, "p": 1})
-def test_signed_but_malformed_payloads_never_raise_anything_else(payload: Any) -> None:
+@example(payload=_HEADER.pack(_VERSION, 1, 1, 1, 1, 1) + b"[1]")
+@example(payload=_HEADER.pack(_VERSION, 1, 1, 1, 1, 1) + b'"ab"')
+@example(payload=_HEADER.pack(_VERSION, 1, 1, 1, 1, 1) + b"\xff{}")
+@example(payload=_HEADER.pack(_VERSION, 1, 1, 1, 1, 1) + b"{}")
+def test_signed_but_malformed_payloads_never_raise_anything_else(payload: bytes) -> None:
     """Even a payload signed with the server's own key cannot make decode fail oddly."""
-    token = _signed(orjson.dumps(payload))
+    token = _signed(payload)
     try:
         cursor = CODEC.decode(token, workspace_id=1)
     except ParameterInvalid as error:
@@ -141,7 +154,7 @@ def test_signed_but_malformed_payloads_never_raise_anything_else(payload: Any) -
         return
     assert isinstance(cursor, Cursor) and cursor.workspace_id == 1
     assert all(isinstance(v, int) for v in (cursor.sort_value, cursor.last_id, cursor.page))
-    assert isinstance(cursor.query, dict)
+    assert isinstance(cursor.query, dict) and isinstance(cursor.ties, int)
 
 
 @settings(max_examples=150)

@@ -160,7 +160,8 @@ def _order(sort: str, descending: bool, *keys: Any) -> list[Any]:
 @cache
 def _keyset_statement(sort: str, descending: bool, shape: tuple[bool, ...], part: str) -> Prepared:
     """One of a page's statements: `first` (no position), `after` (a row-value seek, for
-    PostgreSQL), or `ties` and `later` (two seeks, for SQLite; see `keyset_page`)."""
+    PostgreSQL), `from` (one seek at the position's value) or `ties` and `later` (two seeks),
+    for SQLite; see `keyset_page`."""
     c = CONVERSATION.c
     conditions = list(_filtered(shape))
     column = c[sort]
@@ -176,6 +177,8 @@ def _keyset_statement(sort: str, descending: bool, shape: tuple[bool, ...], part
         order = _order(sort, descending, c.id)
     elif part == "later":
         conditions.append(column < value if descending else column > value)
+    elif part == "from":
+        conditions.append(column <= value if descending else column >= value)
     return Prepared(
         select(*_entry(sort)).where(*conditions).order_by(*order).limit(bindparam("limit"))
     )
@@ -190,33 +193,54 @@ def keyset_page(
     descending: bool,
     after: tuple[int, int] | None,
     limit: int,
-    ties: bool = True,
+    ties: int = 1,
 ) -> list[Record]:
     """Up to `limit` list entries after the (sort value, id) position, by index seek.
 
-    `ties=False`: the row that followed the position when its cursor was made had a later
-    value, so the rest of the position's value is not looked for (SQLite: one seek, not
-    two). A row given exactly that value since is then left out, like any row that moved
-    behind the position while the client paged.
+    `ties`: how many rows with the position's value its page ended with (`Cursor.ties`); 0
+    when the row that followed the position had a later value, so the rest of the
+    position's value is not looked for (SQLite: one seek). A row given exactly that value
+    since is then left out, like any row that moved behind the position while the client
+    paged.
 
-    Each is `id`, the sort column and `summary` only; see `complete`. After a position,
-    on SQLite, two seeks: the rest of its value's ties by id, then the later values. SQLite
-    seeks a row-value comparison `(value, id) > (?, ?)` on `value` alone and reads every
-    tie before the position (3.3 ms instead of 0.1 at 17,000 equal `waiting_since` values);
-    PostgreSQL seeks on both, and a second statement would cost it a round trip (-26%).
+    Each is `id`, the sort column and `summary` only; see `complete`. SQLite seeks a
+    row-value comparison `(value, id) > (?, ?)` on `value` alone and reads every tie
+    before the position (3.3 ms instead of 0.1 at 17,000 equal `waiting_since` values), so
+    inside a run of ties it seeks the value and skips the `ties` rows it knows of, in one
+    statement; where more precede the position (a run longer than a page, or rows given
+    the value since), two seeks: the rest of the value's ties by id, then the later
+    values. PostgreSQL seeks on (value, id) itself, in one statement (a second would cost
+    it a round trip: -26%).
     """
     shape = _shape(flt)
     params = _params(workspace_id, flt, limit=limit)
     if after is None:
         return _keyset_statement(sort, descending, shape, "first").all(session, params)
     params["after_value"], params["after_id"] = after
-    if dialect_name(session) == "postgresql":  # seeks on (value, id) itself: one trip
+    if dialect_name(session) == "postgresql":
         return _keyset_statement(sort, descending, shape, "after").all(session, params)
+    if 0 < ties <= MAX_SKIPPED_TIES:
+        params["limit"] = limit + ties
+        found = _keyset_statement(sort, descending, shape, "from").all(session, params)
+        value, last_id = after
+        rows = [
+            row
+            for row in found
+            if getattr(row, sort) != value or (row.id < last_id if descending else row.id > last_id)
+        ]
+        if len(rows) >= limit or len(found) < limit + ties:  # a full page, or all there is
+            return rows[:limit]
+        params["limit"] = limit
     rows = _keyset_statement(sort, descending, shape, "ties").all(session, params) if ties else []
     if len(rows) < limit:
         params["limit"] = limit - len(rows)
         rows += _keyset_statement(sort, descending, shape, "later").all(session, params)
     return rows
+
+
+# Ties a page may read again to seek its position's value once (SQLite): a run of ties
+# within a page; longer runs take the two seeks.
+MAX_SKIPPED_TIES = 64
 
 
 def offset_page(

@@ -48,10 +48,15 @@ class ListQuery(NamedTuple):
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ListQuery:
-        """Rebuild a query from a cursor (its fields were validated when it was issued)."""
-        allowed = {k: data[k] for k in cls._fields if k in data}
-        return cls(**allowed)
+    def from_cursor(cls, data: dict[str, Any]) -> ListQuery | None:
+        """The list query a cursor carries (validated when it was issued), or None for a
+        cursor of another kind: a search's or another resource's list."""
+        if "sort" not in data or not data.keys() <= _LIST_QUERY_FIELDS:
+            return None
+        return cls._make(map(data.get, cls._fields))
+
+
+_LIST_QUERY_FIELDS = frozenset(ListQuery._fields)
 
 
 @dataclass(slots=True)
@@ -107,6 +112,21 @@ def _sort_value(row: Row[Any], sort: str) -> int:
     return int(value)
 
 
+def _ties(
+    rows: list[Row[Any]], sort: str, last_value: int, following_value: int, before: int
+) -> int:
+    """The next cursor's ties: how many rows up to the position have its value, if the next
+    row has it too. `before`: the same count for the page's own cursor, at its value."""
+    if following_value != last_value:
+        return 0
+    run = 0
+    for row in reversed(rows):  # the page ends with its run
+        if getattr(row, sort) != last_value:
+            return run
+        run += 1
+    return run + before
+
+
 def list_conversations(
     session: Reads,
     *,
@@ -128,15 +148,16 @@ def list_conversations(
     entry, or every row for a plaintext page (entries are stored as HTML).
     """
     after: tuple[int, int] | None = None
-    ties = True
+    ties = 1
     page_number = page or 1
     if starting_after:
         cursor = codec.decode(starting_after, workspace_id=workspace_id)
-        if "search" in cursor.query:
+        cursor_query = ListQuery.from_cursor(cursor.query)
+        if cursor_query is None:
             raise ParameterInvalid(
-                "starting_after belongs to a search, not to this list", field="starting_after"
+                "starting_after belongs to another list or a search, not to this list",
+                field="starting_after",
             )
-        cursor_query = ListQuery.from_dict(cursor.query)
         if query_given and cursor_query != query:
             raise ParameterInvalid(
                 "starting_after belongs to a list with other sort, order or filters",
@@ -182,7 +203,13 @@ def list_conversations(
                 sort_value=last_value,
                 last_id=last.id,
                 page=page_number + 1,
-                ties=_sort_value(following, query.sort) == last_value,
+                ties=_ties(
+                    rows,
+                    query.sort,
+                    last_value,
+                    _sort_value(following, query.sort),
+                    before=ties if after is not None and after[0] == last_value else 0,
+                ),
             )
         )
     total = repository.count(
