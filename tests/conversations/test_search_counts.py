@@ -193,69 +193,60 @@ RECOUNT = {
 }
 
 
-def _groups(db: Database, workspace_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+Rows = list[tuple[Any, ...]]
+
+
+def _stored_and_recount(
+    db: Database, workspace_id: int, stored: str, recount: str
+) -> tuple[Rows, Rows]:
+    """(the rows of `stored`, the rows of `recount`), both of workspace `:w`, sorted."""
+    with db.read_session() as session:
+        found = [
+            sorted(tuple(r) for r in session.execute(text(sql), {"w": workspace_id}).all())
+            for sql in (stored, recount)
+        ]
+    return found[0], found[1]
+
+
+def _groups(db: Database, workspace_id: int) -> tuple[Rows, Rows]:
     """(the stored groups, a recount from the conversations and their links), sorted."""
     tags = RECOUNT["sqlite" if db.is_sqlite else "postgresql"]
-    with db.read_session() as session:
-        stored = session.execute(
-            text(
-                "SELECT open, state, priority, admin_assignee_id, team_assignee_id, tag_ids, "
-                "conversations FROM conversation_group WHERE workspace_id = :w"
-            ),
-            {"w": workspace_id},
-        ).all()
-        recount = session.execute(
-            text(
-                "SELECT c.open, c.state, c.priority, coalesce(c.admin_assignee_id, 0), "
-                f"coalesce(c.team_assignee_id, 0), {tags}, count(*) FROM conversation AS c "
-                "WHERE c.workspace_id = :w GROUP BY 1, 2, 3, 4, 5, 6"
-            ),
-            {"w": workspace_id},
-        ).all()
+    stored, recount = _stored_and_recount(
+        db,
+        workspace_id,
+        "SELECT open, state, priority, admin_assignee_id, team_assignee_id, tag_ids, "
+        "conversations FROM conversation_group WHERE workspace_id = :w",
+        "SELECT c.open, c.state, c.priority, coalesce(c.admin_assignee_id, 0), "
+        f"coalesce(c.team_assignee_id, 0), {tags}, count(*) FROM conversation AS c "
+        "WHERE c.workspace_id = :w GROUP BY 1, 2, 3, 4, 5, 6",
+    )
     for row in stored:  # the key lists the ids in ascending order, as every trigger builds it
         ids = [int(i) for i in row[5].strip(",").split(",") if i]
         assert ids == sorted(ids), row
-    return sorted(tuple(r) for r in stored), sorted(tuple(r) for r in recount)
+    return stored, recount
 
 
-def _hours(db: Database, workspace_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def _hours(db: Database, workspace_id: int) -> tuple[Rows, Rows]:
     """(the stored hour counts, a recount from the conversations), sorted."""
-    with db.read_session() as session:
-        stored = session.execute(
-            text("SELECT hour, conversations FROM conversation_hour WHERE workspace_id = :w"),
-            {"w": workspace_id},
-        ).all()
-        recount = session.execute(
-            text(
-                "SELECT created_at / 3600, count(*) FROM conversation WHERE workspace_id = :w "
-                "GROUP BY 1"
-            ),
-            {"w": workspace_id},
-        ).all()
-    return sorted(tuple(r) for r in stored), sorted(tuple(r) for r in recount)
+    return _stored_and_recount(
+        db,
+        workspace_id,
+        "SELECT hour, conversations FROM conversation_hour WHERE workspace_id = :w",
+        "SELECT created_at / 3600, count(*) FROM conversation WHERE workspace_id = :w GROUP BY 1",
+    )
 
 
-def _rollups(
-    db: Database, workspace_id: int
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def _rollups(db: Database, workspace_id: int) -> tuple[Rows, Rows]:
     """PostgreSQL: (the stored rollup rows, a recount from the conversations), sorted."""
-    with db.read_session() as session:
-        stored = session.execute(
-            text(
-                "SELECT open, state, priority, team_assignee_id, tag_ids, conversations "
-                "FROM conversation_group_rollup WHERE workspace_id = :w"
-            ),
-            {"w": workspace_id},
-        ).all()
-        recount = session.execute(
-            text(
-                "SELECT c.open, c.state, c.priority, coalesce(c.team_assignee_id, 0), "
-                f"{RECOUNT['postgresql']}, count(*) FROM conversation AS c "
-                "WHERE c.workspace_id = :w GROUP BY 1, 2, 3, 4, 5"
-            ),
-            {"w": workspace_id},
-        ).all()
-    return sorted(tuple(r) for r in stored), sorted(tuple(r) for r in recount)
+    return _stored_and_recount(
+        db,
+        workspace_id,
+        "SELECT open, state, priority, team_assignee_id, tag_ids, conversations "
+        "FROM conversation_group_rollup WHERE workspace_id = :w",
+        "SELECT c.open, c.state, c.priority, coalesce(c.team_assignee_id, 0), "
+        f"{RECOUNT['postgresql']}, count(*) FROM conversation AS c "
+        "WHERE c.workspace_id = :w GROUP BY 1, 2, 3, 4, 5",
+    )
 
 
 def _assert_rollup_exact(db: Database, workspace_id: int, queries: list[Any]) -> None:
@@ -420,7 +411,8 @@ def test_group_counts_follow_every_kind_of_write(db: Database, inbox: Inbox) -> 
         write()
         stored, recount = _groups(db, inbox.ws.id)
         assert stored == recount
-        assert _hours(db, inbox.ws.id)[0] == _hours(db, inbox.ws.id)[1]
+        stored, recount = _hours(db, inbox.ws.id)
+        assert stored == recount
         for query in queries:
             grouped, rows = _counts(db, inbox.ws.id, query)
             assert grouped == rows, query
@@ -467,7 +459,8 @@ def test_created_at_ranges_count_by_the_hour(db: Database, inbox: Inbox) -> None
 
     def check() -> None:
         _assert_counts_match_rows(db, inbox.ws.id, queries, repository._range_count)
-        assert _hours(db, inbox.ws.id)[0] == _hours(db, inbox.ws.id)[1]
+        stored, recount = _hours(db, inbox.ws.id)
+        assert stored == recount
 
     check()
     with db.write_session() as session:  # a redaction-like rewrite of created_at moves an hour
@@ -527,7 +520,8 @@ def test_concurrent_tag_and_state_writes_keep_groups_exact(db: Database, inbox: 
             assert done.is_set()
         stored, recount = _groups(db, inbox.ws.id)
         assert stored == recount
-        assert _rollups(db, inbox.ws.id)[0] == _rollups(db, inbox.ws.id)[1]
+        stored, recount = _rollups(db, inbox.ws.id)
+        assert stored == recount
         with db.write_session() as session:
             session.execute(
                 text("DELETE FROM conversation_tag WHERE conversation_id = :c"), {"c": cid}
