@@ -8,6 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
+from parlour.api.protocol import HeadWithBodyProtocol
 from parlour.app import create_app
 from parlour.cli import app
 from tests.conftest import make_settings
@@ -299,3 +300,4 @@ def test_serve_logs_each_request_only_where_the_level_prints_it(
     assert started["log_level"] == level
     assert started["access_log"] is access_log
     assert started["workers"] == 1
+    assert started["http"] is HeadWithBodyProtocol  # one write a response

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from parlour import __version__
 from parlour.api.handlers import EdgeMiddleware, install_error_handlers
@@ -63,6 +63,19 @@ class ParlourApp(FastAPI):
     def __init__(self, *, edge_options: dict[str, Any], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.edge_options = edge_options
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """HTTP requests straight to the middleware stack (the edge); the rest as FastAPI.
+
+        FastAPI's and Starlette's layers would only set `scope["app"]` and look for
+        telemetry, which `create_app` turns off: two coroutine frames a request for nothing.
+        """
+        stack = self.middleware_stack
+        if scope["type"] != "http" or stack is None or self.root_path:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        await stack(scope, receive, send)
 
     def build_middleware_stack(self) -> ASGIApp:
         """Starlette's and FastAPI's layers, inside the edge."""

@@ -530,6 +530,8 @@ def serve(
     """Run the API server (migrating the database first)."""
     import uvicorn
 
+    from parlour.api.protocol import HeadWithBodyProtocol
+
     if database_url:
         # Workers build their own Settings from the environment.
         os.environ["PARLOUR_DATABASE_URL"] = database_url
@@ -577,6 +579,8 @@ def serve(
         access_log=log_level.lower() in ("info", "debug", "trace"),
         proxy_headers=False,
         server_header=False,
+        # httptools, writing each response's head together with its body (one segment).
+        http=HeadWithBodyProtocol,
     )
 
 

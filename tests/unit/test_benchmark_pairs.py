@@ -6,17 +6,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.run import (
+    PAIR_ROUNDS,
     QUANTILE_GRID,
     SLICES,
     Req,
     Result,
+    Row,
     Scenario,
+    Target,
     _combined,
+    judge,
     mixture_percentile,
+    paired_change,
     parse_wrk,
     quantiles_of,
     read_through,
     run_alternating,
+    run_slices,
     wrk_script,
 )
 
@@ -61,6 +67,37 @@ def test_short_runs_still_alternate_twice() -> None:
     first, deep = ("http://x", Scenario("a", [])), ("http://x", Scenario("b", []))
     run_alternating(loader, "t", [first, deep])  # type: ignore[arg-type]
     assert loader.runs == [("a", 1), ("b", 1), ("a", 1), ("b", 1)]
+
+
+def test_a_page_and_its_deep_page_run_more_rounds_of_the_same_slices() -> None:
+    loader = FakeLoader(seconds=2 * SLICES)
+    runs = [("http://x", Scenario(name, [])) for name in ("ceiling", "page 1", "deep")]
+    slices = run_slices(loader, "t", runs, PAIR_ROUNDS)  # type: ignore[arg-type]
+    assert [len(each) for each in slices] == [PAIR_ROUNDS] * 3
+    assert [name for name, _ in loader.runs] == ["ceiling", "page 1", "deep"] * PAIR_ROUNDS
+    assert {seconds for _, seconds in loader.runs} == {2}  # as long as any scenario's
+
+
+def _rates(*rps: float) -> list[Result]:
+    return [Result(rps=r, p50=1, p99=2, requests=int(r), non2xx=0, socket_errors=0) for r in rps]
+
+
+def test_the_deep_pages_change_is_the_median_of_its_rounds() -> None:
+    first = _rates(1000, 1000, 800, 1000, 1000)
+    deep = _rates(950, 940, 960, 500, 930)  # one round disturbed on each side
+    assert round(paired_change(first, deep), 3) == -0.06
+    # The ratio of the means would have judged the disturbed rounds: -11%.
+    assert round(_combined(deep).rps / _combined(first).rps - 1, 2) == -0.11
+
+
+def test_judge_compares_a_deep_page_by_its_rounds_when_it_has_them() -> None:
+    target = Target("x", near="page 1")
+    first = Row(Scenario("page 1", []), _rates(1000)[0])
+    paired = Row(Scenario("deep", [], target), _rates(850)[0], versus=-0.04)
+    alone = Row(Scenario("deep alone", [], target), _rates(850)[0])
+    judge([first, paired, alone])
+    assert paired.verdict == "PASS" and paired.scenario.name == "deep [-4% vs p1]"
+    assert alone.verdict == "FAIL: -15% vs page 1"
 
 
 def test_read_through_reads_the_file_and_its_wal(tmp_path: Path) -> None:

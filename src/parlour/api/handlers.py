@@ -263,7 +263,8 @@ class EdgeMiddleware:
                 scope["endpoint"] = route.endpoint
                 scope["route"] = route
                 scope["path_params"] = {**scope.get("path_params", {}), **found.groupdict()}
-                return route.handle
+                # The route's own app: `Route.handle` would only check the method again.
+                return route.app
         return None
 
 

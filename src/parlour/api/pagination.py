@@ -6,8 +6,9 @@ The cursors themselves are made and checked by `parlour.core.cursor`.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from parlour.errors import ParameterInvalid
 
@@ -66,6 +67,17 @@ def legacy_pages(*, page: int, per_page: int, total: int, next_url: str | None) 
     }
 
 
+# What `quote_plus` leaves as it is: a name or value made only of these is its own encoding.
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quoted(text: str) -> str:
+    # The names, numbers and cursors of a page link need no quoting; `quote_plus` costs
+    # ~0.6 µs each even then (measured: `urlencode` took 5.9 µs for a 1.x `pages.next`).
+    return text if _UNQUOTED.fullmatch(text) else quote_plus(text)
+
+
 def page_url(base_url: str, path: str, params: dict[str, str]) -> str:
-    """An absolute URL for another page of the same list."""
-    return f"{base_url.rstrip('/')}{path}?{urlencode(params)}"
+    """An absolute URL for another page of the same list (the query as `urlencode` makes it)."""
+    query = "&".join(f"{_quoted(name)}={_quoted(value)}" for name, value in params.items())
+    return f"{base_url.rstrip('/')}{path}?{query}"

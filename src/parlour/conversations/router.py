@@ -34,17 +34,11 @@ router = APIRouter(tags=["Conversations"])
 hot_reads = read_router(tags=["Conversations"])
 
 SORTS = ("created_at", "updated_at", "waiting_since")
-_QUERY_PARAMS = (
-    "sort",
-    "order",
-    "type",
-    "admin_id",
-    "id",
-    "open",
-    "user_id",
-    "intercom_user_id",
-    "email",
+# The list's filters, and with its sort and order every parameter a cursor must agree with.
+_FILTER_PARAMS = frozenset(
+    ("type", "admin_id", "id", "open", "user_id", "intercom_user_id", "email")
 )
+_QUERY_PARAMS = _FILTER_PARAMS | {"sort", "order"}
 
 
 def query_values(request: Request) -> dict[str, str]:
@@ -113,6 +107,10 @@ def _text(raw: str | None, name: str, limit: int = 255) -> str | None:
 
 def parse_list_query(params: Mapping[str, str]) -> tuple[ListQuery, bool]:
     """The list's sort, order and legacy filters, and whether the client gave any."""
+    given = not params.keys().isdisjoint(_QUERY_PARAMS)
+    if params.keys().isdisjoint(_FILTER_PARAMS):
+        # Most lists: no filter to read (a dozen lookups of absent names, skipped).
+        return ListQuery(parse_sort(params.get("sort")), parse_order(params.get("order"))), given
     kind = params.get("type")
     if kind not in (None, "", "admin", "user"):
         raise ParameterInvalid("type must be admin or user", field="type")
@@ -138,18 +136,21 @@ def parse_list_query(params: Mapping[str, str]) -> tuple[ListQuery, bool]:
         intercom_user_id=intercom_user_id,
         email=email,
     )
-    return query, any(name in params for name in _QUERY_PARAMS)
+    return query, given
 
 
-def _legacy_next_url(request: Request, call: Call, page: service.ListPage) -> str | None:
+def _legacy_next_url(
+    request: Request, call: Call, page: service.ListPage, given: Mapping[str, str]
+) -> str | None:
+    """`pages.next` of a 1.x list: this list's URL at the next page (`given`: its query)."""
     if page.next_cursor is None:
         return None
     params = {
         k: str(v).lower() if isinstance(v, bool) else str(v)
         for k, v in page.query.as_dict().items()
     }
-    if "display_as" in request.query_params:
-        params["display_as"] = request.query_params["display_as"]
+    if "display_as" in given:
+        params["display_as"] = given["display_as"]
     params.update(
         per_page=str(page.per_page), page=str(page.page + 1), starting_after=page.next_cursor
     )
@@ -189,7 +190,7 @@ async def list_conversations(request: Request, call: ReadCall) -> EncodedJsonRes
             page=result.page,
             per_page=size,
             total=result.total,
-            next_url=_legacy_next_url(request, call, result),
+            next_url=_legacy_next_url(request, call, result, params),
         )
     else:
         pages = cursor_pages(
