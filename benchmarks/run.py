@@ -846,9 +846,7 @@ def read_through(path: Path) -> tuple[int, float]:
     return total, time.perf_counter() - started
 
 
-def run_alternating(
-    loader: Loader, token: str, runs: list[tuple[str, Scenario]], rounds: int = SLICES
-) -> list[Result]:
+def run_alternating(loader: Loader, token: str, runs: list[tuple[str, Scenario]]) -> list[Result]:
     """Scenarios judged against each other, run in alternating slices of the same time.
 
     Each run is (base URL, scenario): a scenario with the ceiling, or page 1 and its deep
@@ -856,7 +854,7 @@ def run_alternating(
     one after the other, a ratio or a few percent between two pages would be lost in that
     drift; alternated, every side sees the same machine.
     """
-    return [_combined(each) for each in run_slices(loader, token, runs, rounds)]
+    return [_combined(each) for each in run_slices(loader, token, runs, SLICES)]
 
 
 def run_slices(

@@ -56,8 +56,8 @@ def _answer(*messages: dict[str, Any], error: bool = False) -> Any:
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        while (await receive())["type"] == "http.request" and scope["method"] == "POST":
-            break
+        if scope["method"] == "POST":
+            await receive()  # the request's body (answered `100 Continue` first if asked)
         for message in messages:
             await send(message)
         if error:
