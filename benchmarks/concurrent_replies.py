@@ -27,25 +27,28 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for benchmarks/
 
-from benchmarks.run import free_port, wait_up
+from benchmarks.driver import free_port, wait_up
 
-from parlour.conversations import lifecycle
+from parlour.conversations import edits
+from parlour.conversations.inputs import NewConversation
+from parlour.conversations.writes import Writer
 from parlour.core.clock import system_clock
 from parlour.core.ids import new_contact_id
 from parlour.db.migrate import upgrade
 from parlour.db.models import Contact
-from parlour.db.session import Database
+from parlour.wiring import open_database
 from parlour.workspaces import service as workspaces
 
 
 def prepare(url: str, *, name: str, conversations: int = 1) -> tuple[str, int, str, list[int]]:
     """A migrated workspace with an admin, a contact and conversations the contact started:
     (token, admin id, contact id, conversation ids). Shared by the benchmarks."""
-    db = Database(url)
+    db = open_database(url)
     try:
         upgrade(db.engine)
         now = system_clock()
-        with db.write_session() as session:
+        with db.unit_of_work(now) as work:
+            session = work.session
             workspace, owner = workspaces.create_workspace(session, name=name, now=now)
             token = workspaces.create_token(session, workspace, now=now, admin_id=owner.id)
             contact = Contact(
@@ -55,14 +58,13 @@ def prepare(url: str, *, name: str, conversations: int = 1) -> tuple[str, int, s
             session.add(contact)
             session.flush()
             ids = [
-                lifecycle.create_conversation(
-                    session, workspace_id=workspace.id, now=now, from_type="user",
-                    from_id=contact.id, body=f"{name} {n}", subject=None, attachments=(),
-                    created_at=None,
+                edits.create_conversation(
+                    Writer(work, workspace.id, now),
+                    NewConversation(from_type="user", from_id=contact.id, body=f"{name} {n}"),
                 ).id
                 for n in range(conversations)
             ]
-            session.commit()
+            work.commit()
             return token, owner.id, contact.id, ids
     finally:
         db.dispose()

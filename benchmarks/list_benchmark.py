@@ -26,7 +26,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for benchmarks/
 
-from benchmarks.run import CEILING_APP, free_port, wait_up
+from benchmarks.driver import free_port, wait_up
+from benchmarks.scenarios import CEILING_APP
 
 from parlour.app import build_state
 from parlour.config import Settings
@@ -109,7 +110,7 @@ def main() -> None:
                                       descending=True, offset=depth, limit=1)
     deep = state.cursor_codec.encode(Cursor(workspace_id=workspace_id,
                                             query={"sort": "updated_at", "order": "desc"},
-                                            sort_value=rows[0].updated_at, last_id=rows[0].id,
+                                            sort_value=rows[0].sort_value, last_id=rows[0].id,
                                             page=depth // 20 + 1))
     any_id = rows[0].id
 

@@ -33,7 +33,7 @@ import uvloop
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests/ and benchmarks/
 
 from benchmarks.concurrent_replies import prepare
-from benchmarks.run import free_port
+from benchmarks.driver import free_port
 from tests.e2e.rawhttp import Connection
 
 from parlour.config import Settings

@@ -45,7 +45,7 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for benchmarks/
 
-from benchmarks.run import free_port, wait_up
+from benchmarks.driver import free_port, wait_up
 
 from parlour.db.migrate import upgrade
 from parlour.db.models import Admin, Contact, Conversation, Tag, Team, Workspace

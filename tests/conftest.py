@@ -22,6 +22,7 @@ from parlour.config import Settings
 from parlour.core.clock import FrozenClock
 from parlour.db.migrate import upgrade
 from parlour.db.session import Database
+from parlour.wiring import open_database
 from tests.factories import Workspace, make_workspace
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -78,8 +79,8 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def db(database_url: str) -> Iterator[Database]:
-    """The test session's database handle (for factories)."""
-    database = Database(database_url)
+    """The test session's database handle (for factories), writing as the app does."""
+    database = open_database(database_url)
     yield database
     database.dispose()
 

@@ -6,8 +6,10 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from parlour.conversations.service import refresh_derived, timeline_part, timeline_source
-from parlour.conversations.state import derive_state
+from parlour.conversations.derived import derived_columns
+from parlour.conversations.state import Replay
+from parlour.conversations.timeline import Part
+from parlour.conversations.writes import source_of
 from parlour.core.ids import new_contact_id
 from parlour.db.models import (
     Admin,
@@ -21,6 +23,7 @@ from parlour.db.models import (
     TeamMember,
 )
 from parlour.db.session import Database
+from parlour.db.unit_of_work import UnitOfWork
 from parlour.workspaces import repository as workspace_repo
 from parlour.workspaces import service as workspaces
 
@@ -264,7 +267,6 @@ def make_conversation(db: Database, ws: Workspace, spec: ConversationSpec, *, no
                 redacted=False,
             )
             parts.append(part)
-            part.state = derive_state(timeline_source(row), [timeline_part(p) for p in parts]).state
             session.add(part)
         refresh_derived(row, parts, now)
         if spec.contact_id is not None:
@@ -287,5 +289,29 @@ def make_conversation(db: Database, ws: Workspace, spec: ConversationSpec, *, no
                 )
             )
         workspace_repo.bump_data_version(session, ws.id)
+        session.flush()
+        # Written behind the write model's back: its commit renders the list entry whole.
+        UnitOfWork.of(session, db.pipeline).render_whole(row.id)
         session.commit()
         return row.id
+
+
+def refresh_derived(row: Conversation, parts: list[ConversationPart], now: int) -> None:
+    """Set each part's state and every derived column of `row` by the rules every write
+    follows (`state.Replay`, `derived.derived_columns`), from its stored timeline."""
+    replay = Replay(source_of(row))
+    timeline = []
+    for part in parts:
+        part.state = replay.step(
+            part.part_type, part.author_type, part.author_id, part.created_at,
+            part.assigned_to_type, part.assigned_to_id, part.snoozed_until,
+        )  # fmt: skip
+        timeline.append(
+            Part(
+                part.part_type, part.author_type, part.author_id, part.created_at,
+                part.assigned_to_type, part.assigned_to_id, part.snoozed_until,
+            )
+        )  # fmt: skip
+    _, columns = derived_columns(source_of(row), timeline, now)
+    for name, value in columns.items():
+        setattr(row, name, value)

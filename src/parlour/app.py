@@ -6,7 +6,6 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -15,40 +14,23 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from parlour import __version__
 from parlour.api.handlers import EdgeMiddleware, install_error_handlers
-from parlour.api.openapi import openapi_builder
-from parlour.api.ratelimit import RateLimiter
 from parlour.api.read_route import hoisted
 from parlour.api.responses import JsonResponse
-from parlour.api.router import include_routers
 from parlour.config import Settings
 from parlour.conversations.jobs import store_missing_entries, wake_due_snoozes
-from parlour.conversations.repository import CountCache
 from parlour.core.clock import Clock, system_clock
+from parlour.core.count_cache import CountCache
 from parlour.core.cursor import CursorCodec
-from parlour.db.session import Database
+from parlour.core.ratelimit import RateLimiter
+from parlour.openapi import openapi_builder
+from parlour.routes import include_routers
 from parlour.scheduler import Job, Scheduler
+from parlour.state import AppState
 from parlour.webhooks.delivery import RetryPolicy, deliver_due
+from parlour.wiring import open_database
 from parlour.workspaces import service as workspaces
 
 log = logging.getLogger("parlour")
-
-
-@dataclass(slots=True)
-class AppState:
-    """What every request shares: settings, storage, the clock, caches, limiters."""
-
-    settings: Settings
-    db: Database
-    clock: Clock
-    cursor_codec: CursorCodec
-    count_cache: CountCache
-    rate_limiter: RateLimiter
-    scheduler: Scheduler | None = None
-
-    def work_arrived(self) -> None:
-        """New background work (webhook deliveries) was committed: don't wait for the tick."""
-        if self.scheduler is not None:
-            self.scheduler.poke()
 
 
 class ParlourApp(FastAPI):
@@ -85,8 +67,14 @@ class ParlourApp(FastAPI):
 
 
 def build_state(settings: Settings, clock: Clock = system_clock) -> AppState:
-    """Connect to the database and prepare the shared state (no schema changes here)."""
-    db = Database(settings.database_url)
+    """Connect to the database and prepare the shared state (no schema changes here).
+
+    The database runs Parlour's commit pipeline (`wiring`), whose last step wakes this
+    process's webhook sender after a commit that wrote deliveries.
+    """
+    # Its jobs are given when it starts (`create_app`'s lifespan); a poke before is kept.
+    scheduler = Scheduler([], settings.scheduler_interval)
+    db = open_database(settings.database_url, clock=clock, notify=scheduler.poke)
     secret = settings.secret_key
     if not secret:
         with db.write_session() as session:
@@ -99,6 +87,7 @@ def build_state(settings: Settings, clock: Clock = system_clock) -> AppState:
         cursor_codec=CursorCodec(secret.encode()),
         count_cache=CountCache(),
         rate_limiter=RateLimiter(settings.rate_limit, settings.rate_limit_window),
+        scheduler=scheduler,
     )
 
 
@@ -141,14 +130,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         gc.freeze()
         state.db.checkpoint_in_background()
         if settings.scheduler_interval > 0:
-            state.scheduler = Scheduler(background_jobs(state), settings.scheduler_interval)
+            state.scheduler.jobs = background_jobs(state)
             state.scheduler.start()
         try:
             yield
         finally:
-            if state.scheduler is not None:
-                state.scheduler.stop()
-                state.scheduler = None
+            state.scheduler.stop()
+            state.scheduler.jobs = []
             state.db.dispose()
 
     app = ParlourApp(

@@ -38,6 +38,7 @@ class Scheduler:
         """Start ticking (the first tick runs at once)."""
         if self._thread is not None:
             return
+        self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="parlour-scheduler", daemon=True)
         self._thread.start()
 

@@ -32,8 +32,8 @@ import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from parlour.api.router import served_routes
 from parlour.db.session import Database
+from parlour.routes import served_routes
 from tests.api.snapshots import changed_tables, snapshot
 from tests.conftest import TEST_NOW
 from tests.factories import (

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from parlour.api.router import served_routes
 from parlour.app import create_app
 from parlour.config import Settings
+from parlour.routes import served_routes
 from tests.contract.intercom_spec import spec_document
 
 SECTIONS = ("Conversations", "Contacts", "Admins", "Teams", "Tags")

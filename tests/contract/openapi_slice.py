@@ -2,7 +2,7 @@
 
 `src/parlour/api/intercom_openapi.json` holds, for every Intercom operation Parlour serves,
 Intercom's operation object and every component schema it references (transitively), with
-Intercom's MIT licence. `parlour.api.openapi` builds `/openapi.json` from it. Regenerate with
+Intercom's MIT licence. `parlour.openapi` builds `/openapi.json` from it. Regenerate with
 
     python -m tests.contract.openapi_slice
 
@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from parlour.api.router import ALL_ROUTERS
+from parlour.routes import ALL_ROUTERS
 from tests.contract.intercom_spec import spec_document, spec_path
 
 SHIPPED = (
@@ -79,7 +79,7 @@ def build_slice() -> dict[str, Any]:
         "source": "Intercom OpenAPI 2.14, intercom/Intercom-OpenAPI "
         "descriptions/2.14/api.intercom.io.yaml: the operations Parlour serves and the "
         "component schemas they reference, unchanged (Parlour's corrections are applied by "
-        "parlour.api.openapi)",
+        "parlour.openapi)",
         "license": licence,
         "operations": dict(sorted(operations.items())),
         "schemas": dict(sorted(schemas.items())),

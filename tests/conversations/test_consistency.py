@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from parlour.conversations.service import refresh_derived
 from parlour.db.models import Conversation, ConversationPart
 from parlour.db.session import Database
 from tests.conftest import TEST_NOW
@@ -22,6 +21,7 @@ from tests.factories import (
     make_admin,
     make_contact,
     make_conversation,
+    refresh_derived,
     reopen,
     snooze,
 )

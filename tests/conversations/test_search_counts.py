@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text, update
 
-from parlour.conversations import repository, search_columns, search_fields
+from parlour.conversations import search_columns, search_counts, search_fields
+from parlour.conversations.search_pages import search_context
 from parlour.db.models import Conversation, Workspace
 from parlour.db.session import Database
 from parlour.demo.loader import seed_conversations
@@ -62,7 +63,7 @@ def _moved(db: Database, inbox: Inbox, write: Any) -> set[str]:
 def _key(db: Database, inbox: Inbox, query: Any) -> tuple[Any, ...]:
     node = parse(query, search_fields.FIELDS)
     with db.read_session() as session:
-        return repository.search_count_key(session, inbox.ws.id, node, digest(node))
+        return search_counts.search_count_key(session, inbox.ws.id, node, digest(node))
 
 
 def _tag(inbox: Inbox, cid: str, tag: int) -> None:
@@ -257,15 +258,15 @@ def _assert_rollup_exact(db: Database, workspace_id: int, queries: list[Any]) ->
     nodes = [parse(query, search_fields.FIELDS) for query in queries]
     if db.is_sqlite:
         with db.read_session() as session:
-            ctx = repository._search_context(session, workspace_id)
-            assert all(repository._rollup_count(ctx, node) is None for node in nodes)
+            ctx = search_context(session, workspace_id)
+            assert all(search_counts._rollup_count(ctx, node) is None for node in nodes)
         return
     stored, recount = _rollups(db, workspace_id)
     assert stored == recount
     for query, node in zip(queries, nodes, strict=True):
         with db.read_session() as session:
-            ctx = repository._search_context(session, workspace_id)
-            counting = repository._rollup_count(ctx, node)
+            ctx = search_context(session, workspace_id)
+            counting = search_counts._rollup_count(ctx, node)
             if counting is None:  # (it reads the admin assignee)
                 assert any(c.field == "admin_assignee_id" for c in conditions(node)), query
                 continue
@@ -276,7 +277,7 @@ def _assert_rollup_exact(db: Database, workspace_id: int, queries: list[Any]) ->
 
 def _rows_count(db: Database, workspace_id: int, node: Any) -> int:
     with db.read_session() as session:
-        ctx = repository._search_context(session, workspace_id)
+        ctx = search_context(session, workspace_id)
         rows = (
             select(func.count())
             .select_from(Conversation)
@@ -295,7 +296,7 @@ def _assert_counts_match_rows(
     for query in queries:
         node = parse(query, search_fields.FIELDS)
         with db.read_session() as session:
-            counting = build(repository._search_context(session, workspace_id), node)
+            counting = build(search_context(session, workspace_id), node)
             assert counting is not None, query
             counted = session.execute(counting).scalar_one()
         assert counted == _rows_count(db, workspace_id, node), query
@@ -305,8 +306,8 @@ def _counts(db: Database, workspace_id: int, query: Any) -> tuple[int, int]:
     """(the count from the groups, the count over the conversations) of one query."""
     node = parse(query, search_fields.FIELDS)
     with db.read_session() as session:
-        ctx = repository._search_context(session, workspace_id)
-        grouped = repository._group_count(ctx, node)
+        ctx = search_context(session, workspace_id)
+        grouped = search_counts._group_count(ctx, node)
         assert grouped is not None, query
         total, groups = session.execute(grouped).one()
     assert groups == len(_groups(db, workspace_id)[0])
@@ -458,7 +459,7 @@ def test_created_at_ranges_count_by_the_hour(db: Database, inbox: Inbox) -> None
     )
 
     def check() -> None:
-        _assert_counts_match_rows(db, inbox.ws.id, queries, repository._range_count)
+        _assert_counts_match_rows(db, inbox.ws.id, queries, search_counts._range_count)
         stored, recount = _hours(db, inbox.ws.id)
         assert stored == recount
 
@@ -474,8 +475,8 @@ def test_created_at_ranges_count_by_the_hour(db: Database, inbox: Inbox) -> None
     check()
     either = {"operator": "OR", "value": queries[:2]}
     with db.read_session() as session:
-        ctx = repository._search_context(session, inbox.ws.id)
-        assert repository._range_count(ctx, parse(either, search_fields.FIELDS)) is None
+        ctx = search_context(session, inbox.ws.id)
+        assert search_counts._range_count(ctx, parse(either, search_fields.FIELDS)) is None
     assert _total(inbox, queries[1]) == _rows_count(
         db, inbox.ws.id, parse(queries[1], search_fields.FIELDS)
     )
@@ -551,7 +552,7 @@ def test_text_counts_follow_creates_redactions_and_deletes(db: Database, inbox: 
     ]  # fmt: skip
 
     def check() -> None:
-        _assert_counts_match_rows(db, inbox.ws.id, queries, repository._text_count)
+        _assert_counts_match_rows(db, inbox.ws.id, queries, search_counts._text_count)
 
     check()
     assert _total(inbox, queries[0]) == 2
@@ -592,7 +593,7 @@ def test_counts_without_the_admin_read_the_rollup(db: Database, inbox: Inbox) ->
         assert cache.get(read["rollup"]) == len(_rollups(db, inbox.ws.id)[0])
         assert cache.get(read["groups"]) == len(_groups(db, inbox.ws.id)[0])
     # A workspace whose rollup once read too many rows counts from the groups: the same.
-    cache.put(read["rollup"], repository.MAX_GROUPS + 1)
+    cache.put(read["rollup"], search_counts.MAX_GROUPS + 1)
     inbox.start("Three")
     assert _total(inbox, by_tag) == 1
     assert _total(inbox, _f("tag_ids", "=", None)) == 2

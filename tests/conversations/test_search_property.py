@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from parlour.conversations import repository
+from parlour.conversations import search_pages
 from parlour.db.session import Database
 from tests.conftest import TEST_NOW
 from tests.conversations.search_reference import matches
@@ -339,7 +339,7 @@ def _search_all(
     return found, totals.pop()
 
 
-# The page plan depends on how many rows match (`repository.search_page`); shrinking the
+# The page plan depends on how many rows match (`search_pages.search_page`); shrinking the
 # thresholds makes these small inboxes take the paths a million rows would.
 PLANS = {
     "few": {},
@@ -359,7 +359,7 @@ def test_search_agrees_with_the_reference(
 ) -> None:
     with pytest.MonkeyPatch.context() as patch:
         for name, value in PLANS[plan].items():
-            patch.setattr(repository, name, value)
+            patch.setattr(search_pages, name, value)
         _check_random_queries(client, db, data)
 
 

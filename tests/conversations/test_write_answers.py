@@ -1,9 +1,9 @@
 """A write answers with the conversation it left, rendered after its commit.
 
-The answer is read once the write lock is released (`router._AfterCommit`), from the list
-entry the write stored and the parts up to its own; it must be byte for byte what
-retrieving the conversation right after shows. The hot write (a part appended) re-renders
-its entry from the previous one (`summaries.rerender`): entries must stay current.
+The answer is read once the write lock is released (`write_router._AfterCommit`), from the
+list entry the write's commit stored and the parts up to its own; it must be byte for byte
+what retrieving the conversation right after shows. The hot write (a part appended)
+re-renders its entry from the previous one (`entries.rerender`): entries must stay current.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import make_url, text
 
-from parlour.conversations import lifecycle, repository, schemas
+from parlour.conversations import rows, schemas, service
 from parlour.db.session import Database
+from parlour.db.unit_of_work import StoredEntry
 from tests.conftest import TEST_NOW
 from tests.conversations.conftest import Inbox
-from tests.conversations.test_summaries import assert_entries_current
+from tests.conversations.test_entries import assert_entries_current
 from tests.factories import make_tag
 
 
@@ -102,11 +103,13 @@ def test_the_answer_shows_the_parts_up_to_its_own_write(inbox: Inbox, db: Databa
     first = inbox.admin_reply(cid, "First")
     inbox.admin_reply(cid, "Second")
     with db.read_session() as session:
-        detail = lifecycle.written_detail(
+        row = rows.read_row(session, inbox.ws.id, int(cid))
+        assert row is not None and row.summary is not None
+        detail = service.written_detail(
             session,
             workspace_id=inbox.ws.id,
             conversation_id=int(cid),
-            stored=(repository.read_row(session, inbox.ws.id, int(cid)).summary, 1),
+            stored=StoredEntry(row.summary, 1),
         )
     assert [p.body for p in detail.parts] == ["<p>First</p>"]
     assert detail.row.part_count == 1

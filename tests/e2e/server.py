@@ -19,6 +19,7 @@ import pytest
 
 from parlour.db.migrate import upgrade
 from parlour.db.session import Database
+from parlour.wiring import open_database
 from tests.conftest import POSTGRES_ADMIN_URL
 
 
@@ -57,7 +58,7 @@ def fresh_database(
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         url = f"{database_url.rsplit('/', 1)[0]}/{name}"
-    db = Database(url)
+    db = open_database(url)
     try:
         upgrade(db.engine)
         yield url, db

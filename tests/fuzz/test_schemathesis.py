@@ -31,10 +31,11 @@ from schemathesis import GenerationMode
 from schemathesis.engine import Status, events
 from starlette.testclient import TestClient
 
-from parlour.api.router import ALL_ROUTERS
 from parlour.app import create_app
 from parlour.core.clock import FrozenClock
 from parlour.db.session import Database
+from parlour.routes import ALL_ROUTERS
+from parlour.wiring import open_database
 from tests.conftest import TEST_NOW, make_settings
 from tests.factories import (
     ConversationSpec,
@@ -190,7 +191,7 @@ def fuzz_workspace(
     fuzz_app: FastAPI, fuzz_schema: tuple[Any, dict[str, list[str]]], database_url: str
 ) -> Iterator[Workspace]:
     """A freshly seeded workspace per test: a fuzzed delete cannot starve the next test."""
-    db = Database(database_url)
+    db = open_database(database_url)
     ws = make_workspace(db, now=TEST_NOW, name="Fuzz")
     with TestClient(fuzz_app, raise_server_exceptions=False) as client:
         fuzz_schema[1].clear()

@@ -5,26 +5,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.run import (
+from benchmarks.driver import (
     PAIR_ROUNDS,
     QUANTILE_GRID,
     SLICES,
     Req,
     Result,
-    Row,
-    Scenario,
-    Target,
-    _combined,
-    judge,
     mixture_percentile,
     paired_change,
     parse_wrk,
     quantiles_of,
-    read_through,
     run_alternating,
     run_slices,
     wrk_script,
 )
+from benchmarks.driver import combined as _combined
+from benchmarks.report import Row, judge
+from benchmarks.scenarios import Scenario, Target, read_through
 
 
 class FakeLoader:

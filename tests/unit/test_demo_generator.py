@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from parlour.conversations.service import refresh_derived
 from parlour.core.text import indexed_words
 from parlour.db.migrate import upgrade
 from parlour.db.models import (
@@ -21,24 +20,28 @@ from parlour.db.models import (
     Workspace,
 )
 from parlour.db.session import Database
+from parlour.demo.corpus import OUTBOUND, TOPICS
 from parlour.demo.generator import (
     CONVERSATION_COLUMNS,
-    OUTBOUND,
     PART_COLUMNS,
-    TOPICS,
-    Cast,
     ConversationGenerator,
     ConversationRows,
-    PeopleRows,
     as_dicts,
     generate_conversations,
-    generate_people,
     search_body,
 )
 from parlour.demo.loader import seed_conversations, seed_demo_workspace
+from parlour.demo.people import Cast, PeopleRows, generate_people
+from parlour.wiring import open_database
 from parlour.workspaces.service import authenticate
 from tests.conftest import TEST_NOW
-from tests.factories import ConversationSpec, make_contact, make_conversation, make_workspace
+from tests.factories import (
+    ConversationSpec,
+    make_contact,
+    make_conversation,
+    make_workspace,
+    refresh_derived,
+)
 from tests.factories import Workspace as WorkspaceRef
 
 HEX24 = re.compile(r"^[0-9a-f]{24}$")
@@ -251,7 +254,7 @@ def test_seed_does_not_touch_other_workspaces(db: Database) -> None:
 
 def test_seed_leaves_planner_statistics_for_primary_key_lookups(tmp_path: Path) -> None:
     """After a bulk load SQLite looks contacts up by id, not by scanning the workspace."""
-    db = Database(f"sqlite:///{tmp_path / 'plan.db'}")
+    db = open_database(f"sqlite:///{tmp_path / 'plan.db'}")
     try:
         upgrade(db.engine)
         workspace = make_workspace(db, now=TEST_NOW)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from parlour.conversations.state import DerivedState, derive_state, snooze_expired
+from parlour.conversations.state import DerivedState, Replay, derive_state, snooze_expired
 from parlour.conversations.timeline import (
     ASSIGN_AND_REOPEN,
     ASSIGN_AND_UNSNOOZE,
@@ -433,3 +433,19 @@ def test_property_notes_are_inert(timeline: tuple[Source, list[Part]], gap: int)
     after = derive_state(source, [*parts, Part(NOTE, "admin", "2", at)])
     teammates = before.teammate_ids + (() if "2" in before.teammate_ids else ("2",))
     assert after == replace(before, teammate_ids=teammates, last_part_at=at)
+
+
+@PROPERTY
+@given(timeline=timelines())
+def test_property_replay_steps_through_every_prefix(timeline: tuple[Source, list[Part]]) -> None:
+    """`Replay` part by part: after each part, the state `derive_state` gives that prefix;
+    at the end, everything it gives the whole (the demo generator relies on both)."""
+    source, parts = timeline
+    replay = Replay(source)
+    for n, part in enumerate(parts, start=1):
+        after = replay.step(
+            part.part_type, part.author_type, part.author_id, part.created_at,
+            part.assigned_to_type, part.assigned_to_id, part.snoozed_until,
+        )  # fmt: skip
+        assert after == derive_state(source, parts[:n]).state
+    assert replay.result() == derive_state(source, parts)

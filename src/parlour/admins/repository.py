@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -19,11 +20,16 @@ def list_admins(session: Session, workspace_id: int) -> list[Admin]:
     )
 
 
+class _AdminId(NamedTuple):
+    id: int
+
+
 # Conversation writes and filters check an admin id on every call: built once.
 _ADMIN_ID = Prepared(
     select(Admin.id).where(
         Admin.id == bindparam("admin_id"), Admin.workspace_id == bindparam("workspace_id")
-    )
+    ),
+    _AdminId,
 )
 
 

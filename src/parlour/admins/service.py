@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from parlour.admins import repository
 from parlour.core.ids import parse_numeric_id
 from parlour.db.models import Admin, Workspace
+from parlour.db.session import Reads
 from parlour.errors import AdminNotFound, NotFound, ParameterInvalid
 
 MAX_TEXT = 255
@@ -37,6 +38,14 @@ def retrieve_admin(session: Session, workspace_id: int, admin_id: str) -> AdminV
         raise AdminNotFound()
     teams = repository.team_ids_by_admin(session, workspace_id, [admin.id])
     return AdminView(admin, teams.get(admin.id, []))
+
+
+def admin_id_of(reads: Reads, workspace_id: int, raw: str, *, field: str = "admin_id") -> int:
+    """The id of the workspace's admin a request names, else 404 `admin_not_found`."""
+    numeric = parse_numeric_id(raw)
+    if numeric is None or not repository.admin_exists(reads, workspace_id, numeric):
+        raise AdminNotFound(field=field)
+    return numeric
 
 
 def identify(session: Session, workspace_id: int, admin_id: int | None) -> tuple[Admin, Workspace]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import AsyncIterator, Iterable
-from typing import TYPE_CHECKING, Annotated, NamedTuple
+from typing import Annotated, NamedTuple
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -14,12 +14,10 @@ from parlour.api.handlers import RATE_HEADERS, close_when_answered
 from parlour.api.overload import overloaded
 from parlour.api.versioning import resolve_version
 from parlour.db.session import Reads, WriteLockTimeout, orm_session
+from parlour.db.unit_of_work import UnitOfWork
 from parlour.errors import RateLimited, Unauthorized
-from parlour.webhooks.outbox import record_announced
+from parlour.state import AppState
 from parlour.workspaces.service import Principal, authenticate
-
-if TYPE_CHECKING:
-    from parlour.app import AppState
 
 WRITE_WAIT_SECONDS = 30.0
 """How long a write waits for SQLite's write lock before answering 503."""
@@ -37,6 +35,13 @@ class Call(NamedTuple):
     now: int
     request_id: str
     state: AppState
+    unit: UnitOfWork | None = None  # a write call's
+
+    @property
+    def work(self) -> UnitOfWork:
+        """A write call's unit of work: its session, and what its commit follows up."""
+        assert self.unit is not None, "only write calls have a unit of work"
+        return self.unit
 
     @property
     def session(self) -> Session:
@@ -92,7 +97,9 @@ def bearer_token(header: str) -> str:
     raise Unauthorized()
 
 
-def _identify(request: Request, reads: Reads, state: AppState) -> Call:
+def _identify(
+    request: Request, reads: Reads, state: AppState, unit: UnitOfWork | None = None
+) -> Call:
     authorization, version_header = caller_headers(request.scope["headers"])
     principal = authenticate(reads, bearer_token(authorization))
     now = state.clock()
@@ -111,6 +118,7 @@ def _identify(request: Request, reads: Reads, state: AppState) -> Call:
         now=now,
         request_id=request.scope["state"]["request_id"],
         state=state,
+        unit=unit,
     )
 
 
@@ -150,30 +158,31 @@ def begin_read(request: Request) -> Call:
 
 
 async def writing(request: Request) -> AsyncIterator[Call]:
-    """A write call: this dependency owns the transaction and commits once on success."""
+    """A write call: this dependency owns the transaction and commits once on success.
+
+    The commit is the unit of work's: the list entries, the webhook deliveries and the
+    notifications follow it in order (`db.unit_of_work`), or nothing does.
+    """
     state = app_state(request)
     # Read the whole body (Starlette keeps it for the handler) before the transaction opens,
     # so no transaction spans an await: waiting for a slow body while holding SQLite's write
     # lock would make every other write of this worker block the loop in busy_timeout.
     await request.body()
-    with state.db.write_session() as session:
+    with state.db.unit_of_work() as work:
         try:
-            await state.db.take_write_lock(session, timeout=WRITE_WAIT_SECONDS)
+            await state.db.take_write_lock(work.session, timeout=WRITE_WAIT_SECONDS)
         except WriteLockTimeout:
             # Other writers held the database all along: nothing was done, so the client
             # may retry, as after any overload (both SDKs honour Retry-After).
             raise overloaded("the database stayed busy") from None
-        call = _identify(request, session, state)
+        call = _identify(request, work.session, state, work)
+        work.now = call.now
         try:
             yield call
         except BaseException:
-            session.rollback()
+            work.session.rollback()
             raise
-        # The change's webhook deliveries commit with it, or not at all.
-        written = record_announced(session, call.now)
-        session.commit()
-        if written:
-            state.work_arrived()
+        work.commit()
 
 
 # Handler parameter types: the dependency ends before the response is sent, so a write's

@@ -41,12 +41,18 @@ def error_body(request_id: str | None, errors: list[dict[str, Any]]) -> dict[str
     return {"type": "error.list", "request_id": request_id, "errors": errors}
 
 
-def render_api_error(request_id: str | None, exc: ApiError) -> JsonResponse:
-    """Render one ApiError with its status, code, message and optional field."""
+def error_document(request_id: str | None, exc: ApiError) -> dict[str, Any]:
+    """One ApiError as Intercom's `error.list`: its code, message and (if any) field."""
     item: dict[str, Any] = {"code": exc.code, "message": exc.message}
     if exc.field is not None:
         item["field"] = exc.field
-    return JsonResponse(error_body(request_id, [item]), status_code=exc.status, headers=exc.headers)
+    return error_body(request_id, [item])
+
+
+def render_api_error(request_id: str | None, exc: ApiError) -> JsonResponse:
+    """One ApiError as a response, with its status and headers (`error_document`)."""
+    document = error_document(request_id, exc)
+    return JsonResponse(document, status_code=exc.status, headers=exc.headers)
 
 
 def request_id_of(request: Request) -> str | None:
@@ -276,8 +282,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 async def _send_error(send: Send, request_id: str, exc: ApiError) -> None:
-    item: dict[str, Any] = {"code": exc.code, "message": exc.message}
-    body = orjson.dumps(error_body(request_id, [item]))
+    """The edge's own answers, sent on the raw ASGI channel: the same `error_document`."""
+    body = orjson.dumps(error_document(request_id, exc))
     headers = [
         (b"content-type", b"application/json; charset=utf-8"),
         (b"content-length", str(len(body)).encode()),

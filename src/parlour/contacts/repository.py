@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import delete, func, literal, or_, select, tuple_
+from sqlalchemy import func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from parlour.db.models import Contact, ContactTag, Tag
@@ -57,30 +57,31 @@ def count(session: Session, workspace_id: int) -> int:
     return int(session.scalar(stmt) or 0)
 
 
-def users_matching(
+def find(
     session: Session,
     workspace_id: int,
     *,
-    email: str | None,
-    external_id: str | None,
-    except_id: str | None = None,
+    contact_id: str | None = None,
+    external_id: str | None = None,
+    email: str | None = None,
 ) -> Contact | None:
-    """A user (not a lead) with this email (any case) or external id, other than `except_id`."""
-    matches = []
-    if email is not None:
-        matches.append(or_(Contact.email == email, func.lower(Contact.email) == email.lower()))
-    if external_id is not None:
-        matches.append(Contact.external_id == external_id)
-    if not matches:
+    """The workspace's contact with this id, else external id, else email (the first given).
+
+    Among several with the external id or email, users come before leads, then the oldest.
+    An email matches exactly or ignoring case (`lower()`; SQLite's folds ASCII only, so the
+    exact test keeps other letters matching as given).
+    """
+    stmt = select(Contact).where(Contact.workspace_id == workspace_id)
+    if contact_id is not None:
+        stmt = stmt.where(Contact.id == contact_id)
+    elif external_id is not None:
+        stmt = stmt.where(Contact.external_id == external_id)
+    elif email is not None:
+        stmt = stmt.where(or_(Contact.email == email, func.lower(Contact.email) == email.lower()))
+    else:
         return None
-    stmt = select(Contact).where(Contact.workspace_id == workspace_id, Contact.role == "user")
-    if except_id is not None:
-        stmt = stmt.where(Contact.id != except_id)
-    for match in matches:
-        found = session.scalars(stmt.where(match).order_by(Contact.id).limit(1)).first()
-        if found is not None:
-            return found
-    return None
+    stmt = stmt.order_by((Contact.role == "user").desc(), Contact.created_at, Contact.id)
+    return session.scalars(stmt.limit(1)).first()
 
 
 def add(session: Session, contact: Contact) -> None:
@@ -89,8 +90,11 @@ def add(session: Session, contact: Contact) -> None:
     session.flush()
 
 
-def delete_contact(session: Session, workspace_id: int, contact_id: str) -> None:
-    """Delete a contact; its tag and conversation links go with it (ON DELETE CASCADE)."""
-    session.execute(
-        delete(Contact).where(Contact.id == contact_id, Contact.workspace_id == workspace_id)
-    )
+def delete_contact(session: Session, contact: Contact) -> None:
+    """Delete a contact; its tag and conversation links go with it (ON DELETE CASCADE).
+
+    Through the ORM, so what follows a commit (the list entries that show the contact)
+    sees it go.
+    """
+    session.delete(contact)
+    session.flush()

@@ -9,20 +9,52 @@ from sqlalchemy.orm import Session
 
 from parlour.admins import repository as admins_repo
 from parlour.contacts import repository
-from parlour.conversations import summaries
-from parlour.core.cursor import Cursor, CursorCodec
+from parlour.core import paging
+from parlour.core.cursor import CursorCodec
 from parlour.core.ids import is_contact_id, new_contact_id
 from parlour.db.models import Contact, Tag
+from parlour.db.session import Reads, orm_session
 from parlour.errors import (
     Conflict,
     NotFound,
     OwnerInvalid,
     ParameterInvalid,
     ParameterNotFound,
+    UserNotFound,
 )
 from parlour.workspaces import repository as workspace_repo
 
 ROLES = ("user", "lead")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRef:
+    """How a request names a contact: Intercom id, external id (`user_id`) or email."""
+
+    intercom_user_id: str | None = None
+    user_id: str | None = None
+    email: str | None = None
+
+
+def find_contact(session: Reads, workspace_id: int, ref: ContactRef) -> Contact | None:
+    """The contact a request names, by Intercom's rule; every lookup by identifier uses it.
+
+    Intercom names a contact by one identifier (its request bodies are a `oneOf` of them):
+    `intercom_user_id` (the contact's own id, a user or a lead), `user_id` (the external
+    id you gave a user) or `email`. Where a request gives several, the first of those three
+    decides and the others are not read. An email matches without regard to case. Where
+    several contacts carry the external id or email (a user and the leads it once was),
+    the user comes first, then the oldest. An id that is not a contact id finds nobody.
+    """
+    if ref.intercom_user_id is not None and not is_contact_id(ref.intercom_user_id):
+        return None
+    return repository.find(
+        orm_session(session),
+        workspace_id,
+        contact_id=ref.intercom_user_id,
+        external_id=ref.user_id,
+        email=ref.email,
+    )
 # Marks this module's cursors, so a cursor of another list is refused rather than misread.
 _CURSOR_LIST = "contacts"
 
@@ -92,39 +124,34 @@ def list_contacts(
     codec: CursorCodec,
 ) -> ContactPage:
     """A page of the workspace's contacts, oldest first, by keyset on (created_at, id)."""
-    after: tuple[int, str] | None = None
-    page_number = 1
-    if starting_after:
-        cursor = codec.decode(starting_after, workspace_id=workspace_id)
-        last_id = cursor.query.get("after")
-        if cursor.query.get("list") != _CURSOR_LIST or not (
-            isinstance(last_id, str) and is_contact_id(last_id)
+
+    def read(query: dict[str, Any]) -> None:
+        after = query.get("after")
+        if query.get("list") != _CURSOR_LIST or not (
+            isinstance(after, str) and is_contact_id(after)
         ):
             raise ParameterInvalid("starting_after is not a valid cursor", field="starting_after")
-        after = (cursor.sort_value, last_id)
-        page_number = cursor.page
-    rows = repository.page(session, workspace_id, after=after, limit=per_page + 1)
-    next_cursor = None
-    if len(rows) > per_page:
-        rows = rows[:per_page]
-        last = rows[-1]
-        # Contact ids are 24-hex strings, wider than the codec's integer `last_id`, so the
-        # id travels in the signed query and `last_id` stays 0.
-        next_cursor = codec.encode(
-            Cursor(
-                workspace_id=workspace_id,
-                query={"list": _CURSOR_LIST, "after": last.id},
-                sort_value=last.created_at,
-                last_id=0,
-                page=page_number + 1,
-            )
-        )
-    tags = repository.tags_by_contact(session, workspace_id, [r.id for r in rows])
+
+    def fetch(after: paging.After | None, limit: int) -> list[Contact]:
+        position = None if after is None else (after.value, str(after.row_id))
+        return repository.page(session, workspace_id, after=position, limit=limit)
+
+    found = paging.paginate(
+        codec,
+        starting_after,
+        workspace_id=workspace_id,
+        per_page=per_page,
+        read=read,
+        query={"list": _CURSOR_LIST},
+        fetch=fetch,
+        key=lambda contact: (contact.created_at, contact.id),
+    )
+    tags = repository.tags_by_contact(session, workspace_id, [r.id for r in found.rows])
     return ContactPage(
-        views=[ContactView(r, tags.get(r.id, [])) for r in rows],
-        page=page_number,
+        views=[ContactView(r, tags.get(r.id, [])) for r in found.rows],
+        page=found.page,
         total=repository.count(session, workspace_id),
-        next_cursor=next_cursor,
+        next_cursor=found.next_cursor,
     )
 
 
@@ -140,6 +167,14 @@ def _check_owner(session: Session, workspace_id: int, fields: ContactFields) -> 
         raise OwnerInvalid(field="owner_id")
 
 
+def named_contact(session: Reads, workspace_id: int, ref: ContactRef) -> Contact:
+    """The contact a request names (`find_contact`), else 404 "User Not Found"."""
+    contact = find_contact(session, workspace_id, ref)
+    if contact is None:
+        raise UserNotFound()
+    return contact
+
+
 def _refuse_duplicate(
     session: Session,
     workspace_id: int,
@@ -148,11 +183,13 @@ def _refuse_duplicate(
     external_id: str | None,
     except_id: str | None = None,
 ) -> None:
-    existing = repository.users_matching(
-        session, workspace_id, email=email, external_id=external_id, except_id=except_id
-    )
-    if existing is not None:
-        raise Conflict(f"A contact matching those details already exists with id={existing.id}")
+    """409 when another user already has this email or external id (leads may share them)."""
+    for ref in (ContactRef(email=email), ContactRef(user_id=external_id)):
+        existing = find_contact(session, workspace_id, ref)
+        if existing is not None and existing.role == "user" and existing.id != except_id:
+            raise Conflict(
+                f"A contact matching those details already exists with id={existing.id}"
+            )
 
 
 def create_contact(
@@ -264,7 +301,6 @@ def delete_contact(session: Session, *, workspace_id: int, contact_id: str) -> C
     contact = _contact(session, workspace_id, contact_id)
     # The workspace row first, as conversation writes take it, then the contact.
     workspace_repo.lock(session, workspace_id)
-    summaries.mark_stale(session, summaries.affected_by(contact))
-    repository.delete_contact(session, workspace_id, contact.id)
+    repository.delete_contact(session, contact)
     workspace_repo.bump_data_version(session, workspace_id)
     return contact

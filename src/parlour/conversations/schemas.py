@@ -10,16 +10,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Row
 
-from parlour.conversations.repository import Related
+from parlour.conversations.repository import ListEntry
+from parlour.conversations.rows import Person, Related
 from parlour.core.text import html_to_text
-from parlour.db.models import Conversation, ConversationPart, Tag
+from parlour.db.models import ConversationRecord, PartRecord, Tag
+from parlour.db.unit_of_work import StoredEntry
 
 CONTACT_TYPES = ("user", "lead", "contact")
-# A conversation as a write just left it (ORM object) or as a page read it (plain row).
-ConversationRow = Conversation | Row[Any]
-PartRow = ConversationPart | Row[Any]
 
 
 def _body(text: str | None, plaintext: bool) -> str | None:
@@ -31,7 +29,7 @@ def _body(text: str | None, plaintext: bool) -> str | None:
 def author(author_type: str, author_id: str, related: Related) -> dict[str, Any]:
     """`conversation_part_author`: type, id, name and (when known) email."""
     out: dict[str, Any] = {"type": author_type, "id": author_id, "name": None}
-    person: Row[Any] | None
+    person: Person | None
     if author_type in ("admin", "bot"):
         person = related.admins.get(author_id)
     elif author_type in CONTACT_TYPES:
@@ -45,7 +43,7 @@ def author(author_type: str, author_id: str, related: Related) -> dict[str, Any]
     return out
 
 
-def source(row: ConversationRow, related: Related, plaintext: bool) -> dict[str, Any]:
+def source(row: ConversationRecord, related: Related, plaintext: bool) -> dict[str, Any]:
     """`conversation_source`: the opening message."""
     return {
         "type": row.source_type,
@@ -60,7 +58,7 @@ def source(row: ConversationRow, related: Related, plaintext: bool) -> dict[str,
     }
 
 
-def _tags(row: ConversationRow, related: Related) -> dict[str, Any]:
+def _tags(row: ConversationRecord, related: Related) -> dict[str, Any]:
     tags = []
     for tag in related.tags.get(row.id, []):
         item: dict[str, Any] = {
@@ -78,7 +76,7 @@ def _tags(row: ConversationRow, related: Related) -> dict[str, Any]:
     return {"type": "tag.list", "tags": tags}
 
 
-def _rating(row: ConversationRow) -> dict[str, Any] | None:
+def _rating(row: ConversationRecord) -> dict[str, Any] | None:
     if row.rating is None:
         return None
     rating: dict[str, Any] = {"rating": row.rating}
@@ -95,7 +93,7 @@ def _rating(row: ConversationRow) -> dict[str, Any] | None:
     return rating
 
 
-def _first_contact_reply(row: ConversationRow) -> dict[str, Any] | None:
+def _first_contact_reply(row: ConversationRecord) -> dict[str, Any] | None:
     if row.first_contact_reply_at is None:
         return None
     return {
@@ -105,7 +103,7 @@ def _first_contact_reply(row: ConversationRow) -> dict[str, Any] | None:
     }
 
 
-def _sla_applied(row: ConversationRow, related: Related) -> dict[str, Any] | None:
+def _sla_applied(row: ConversationRecord, related: Related) -> dict[str, Any] | None:
     policy = related.sla_policies.get(row.sla_policy_id) if row.sla_policy_id else None
     if policy is None or row.sla_status is None:
         return None
@@ -117,11 +115,11 @@ def _sla_applied(row: ConversationRow, related: Related) -> dict[str, Any] | Non
 
 
 def conversation(
-    row: ConversationRow,
+    row: ConversationRecord,
     related: Related,
     *,
     plaintext: bool = False,
-    part_rows: Sequence[PartRow] | None = None,
+    part_rows: Sequence[PartRecord] | None = None,
 ) -> dict[str, Any]:
     """A `conversation` object; with `part_rows`, including `conversation_parts`."""
     contacts = [
@@ -158,40 +156,48 @@ def conversation(
         "ai_agent_participated": False,
     }
     if part_rows is not None:
-        out["conversation_parts"] = _parts(row, related, plaintext, part_rows)
+        out["conversation_parts"] = parts(row.part_count, related, plaintext, part_rows)
     return out
 
 
 def conversation_with_parts(
-    row: ConversationRow,
+    row: ConversationRecord | StoredEntry,
     related: Related,
     *,
     plaintext: bool,
-    part_rows: Sequence[PartRow],
+    part_rows: Sequence[PartRecord],
 ) -> bytes:
     """A `conversation` with its `conversation_parts`, encoded.
 
     The stored list entry is the same object up to its parts (which `conversation` puts
-    last), so it is spliced: its closing brace gives way to the parts.
+    last), so it is spliced: its closing brace gives way to the parts. `row` is the
+    conversation, or (a write's answer) the entry its commit stored.
     """
-    stored = None if plaintext else getattr(row, "summary", None)
-    if stored is None:
-        return orjson.dumps(conversation(row, related, plaintext=plaintext, part_rows=part_rows))
-    parts = _parts(row, related, plaintext, part_rows)
-    return b"".join((stored[:-1], b',"conversation_parts":', orjson.dumps(parts), b"}"))
+    stored: bytes | None
+    if isinstance(row, StoredEntry):
+        stored = row.entry
+    else:
+        stored = None if plaintext else row.summary
+        if stored is None:
+            return orjson.dumps(
+                conversation(row, related, plaintext=plaintext, part_rows=part_rows)
+            )
+    listed = parts(row.part_count, related, plaintext, part_rows)
+    return b"".join((stored[:-1], b',"conversation_parts":', orjson.dumps(listed), b"}"))
 
 
-def _parts(
-    row: ConversationRow, related: Related, plaintext: bool, part_rows: Sequence[PartRow]
+def parts(
+    total: int, related: Related, plaintext: bool, part_rows: Sequence[PartRecord]
 ) -> dict[str, Any]:
+    """`conversation_part.list`: these parts of a conversation that has `total` in all."""
     return {
         "type": "conversation_part.list",
         "conversation_parts": [part(p, related, plaintext) for p in part_rows],
-        "total_count": row.part_count,
+        "total_count": total,
     }
 
 
-def part(row: PartRow, related: Related, plaintext: bool) -> dict[str, Any]:
+def part(row: PartRecord, related: Related, plaintext: bool) -> dict[str, Any]:
     """A `conversation_part` object."""
     out: dict[str, Any] = {
         "type": "conversation_part",
@@ -218,7 +224,7 @@ def part(row: PartRow, related: Related, plaintext: bool) -> dict[str, Any]:
 
 
 def conversation_list(
-    rows: Sequence[ConversationRow],
+    rows: Sequence[ListEntry | ConversationRecord],
     related: Related,
     *,
     plaintext: bool,
@@ -227,27 +233,28 @@ def conversation_list(
 ) -> bytes:
     """A `conversation.list` page, encoded; list items never carry `conversation_parts`.
 
-    A row's stored list entry (`conversations.summaries`) is spliced in as it is; rows
+    A row's stored list entry (`conversations.entries`) is spliced in as it is; rows
     without one, and plaintext pages, are rendered from `related`.
     """
     # One join for the whole page: joining the entries first would copy them twice.
-    parts = [b'{"type":"conversation.list","conversations":[']
+    chunks = [b'{"type":"conversation.list","conversations":[']
     for row in rows:
-        stored = None if plaintext else getattr(row, "summary", None)
-        parts.append(
-            stored
-            if stored is not None
-            else orjson.dumps(conversation(row, related, plaintext=plaintext))
-        )
-        parts.append(b",")
+        stored = None if plaintext else row.summary
+        if stored is not None:
+            chunks.append(stored)
+        else:
+            # `complete` read every row without a stored entry (or all, plaintext) whole.
+            assert isinstance(row, ConversationRecord)
+            chunks.append(orjson.dumps(conversation(row, related, plaintext=plaintext)))
+        chunks.append(b",")
     if rows:
-        parts.pop()  # the last entry's comma
-    parts += (b'],"total_count":', orjson.dumps(total_count), b',"pages":', orjson.dumps(pages))
-    parts.append(b"}")
-    return b"".join(parts)
+        chunks.pop()  # the last entry's comma
+    chunks += (b'],"total_count":', orjson.dumps(total_count), b',"pages":', orjson.dumps(pages))
+    chunks.append(b"}")
+    return b"".join(chunks)
 
 
-def message(row: ConversationRow) -> dict[str, Any]:
+def message(row: ConversationRecord) -> dict[str, Any]:
     """The `message` Intercom answers `POST /conversations` with."""
     out: dict[str, Any] = {
         "type": "user_message",

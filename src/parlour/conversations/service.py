@@ -1,28 +1,27 @@
-"""Conversation use cases: decide what to fetch for a list page or a single conversation."""
+"""Conversation reads: a list page, one conversation, and a write's answer.
+
+Decide what to fetch (the list's filter, the page's position, whole rows only where no
+stored entry will do) and hand the router records to render.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row
-from sqlalchemy.orm import Session
-
-from parlour.admins import repository as admins_repo
+from parlour.admins.service import admin_id_of
+from parlour.contacts.service import ContactRef, find_contact
 from parlour.conversations import repository
-from parlour.conversations.repository import CountCache, ListFilter, Related
-from parlour.conversations.sla import CANCELLED, SlaTargets, evaluate
-from parlour.conversations.state import DerivedState, derive_state
-from parlour.conversations.statistics import compute_statistics
-from parlour.conversations.timeline import Part, Source
-from parlour.core.cursor import Cursor, CursorCodec
+from parlour.conversations.repository import ListEntry, ListFilter, Row
+from parlour.conversations.rows import Related, load_related, read_parts, read_row
+from parlour.core import paging
+from parlour.core.count_cache import CountCache
+from parlour.core.cursor import CursorCodec
 from parlour.core.ids import parse_numeric_id
-from parlour.core.office_hours import OfficeHours
-from parlour.db.models import Conversation, ConversationPart, SlaPolicy
+from parlour.db.models import ConversationRecord, PartRecord
 from parlour.db.session import Reads
-from parlour.errors import AdminNotFound, NotFound, ParameterInvalid
-from parlour.search.query import Node, digest
+from parlour.db.unit_of_work import StoredEntry
+from parlour.errors import NotFound, ParameterInvalid
 
 
 class ListQuery(NamedTuple):
@@ -66,7 +65,7 @@ class ListPage(NamedTuple):
     """One page of conversations and everything needed to render it (a named tuple: made
     on every list request)."""
 
-    rows: list[Row[Any]]
+    rows: list[Row]
     related: Related
     query: ListQuery
     page: int
@@ -75,27 +74,23 @@ class ListPage(NamedTuple):
     next_cursor: str | None
 
 
-def _filter_for(session: Reads, workspace_id: int, query: ListQuery) -> ListFilter:
+def _filter_for(reads: Reads, workspace_id: int, query: ListQuery) -> ListFilter:
     admin_id: int | None = None
     unassigned = False
     if query.admin_id is not None:
         if query.admin_id == "nobody":
             unassigned = True
         else:
-            admin_id = parse_numeric_id(query.admin_id)
-            if admin_id is None or not admins_repo.admin_exists(session, workspace_id, admin_id):
-                raise AdminNotFound(field="admin_id")
+            admin_id = admin_id_of(reads, workspace_id, query.admin_id)
     contact_ids: tuple[str, ...] | None = None
     if query.user_id is not None or query.intercom_user_id is not None or query.email is not None:
-        contact_ids = repository.contacts_matching(
-            session,
-            workspace_id,
-            contact_id=query.intercom_user_id,
-            external_id=query.user_id,
-            email=query.email,
+        ref = ContactRef(
+            intercom_user_id=query.intercom_user_id, user_id=query.user_id, email=query.email
         )
-        if not contact_ids:
+        contact = find_contact(reads, workspace_id, ref)
+        if contact is None:
             raise NotFound("User Not Found")
+        contact_ids = (contact.id,)
     return ListFilter(
         admin_id=admin_id,
         unassigned=unassigned,
@@ -105,32 +100,24 @@ def _filter_for(session: Reads, workspace_id: int, query: ListQuery) -> ListFilt
     )
 
 
-def _to_render(rows: list[Row[Any]], plaintext: bool) -> list[Row[Any]]:
-    return rows if plaintext else [row for row in rows if row.summary is None]
+def _rendered_here(rows: list[Row], plaintext: bool) -> list[ConversationRecord]:
+    """The rows a page renders itself (`complete` read them whole): those without a stored
+    entry, or every row of a plaintext page (entries are stored as HTML)."""
+    return [
+        row
+        for row in rows
+        if isinstance(row, ConversationRecord) and (plaintext or row.summary is None)
+    ]
 
 
-def _sort_value(row: Row[Any], sort: str) -> int:
-    value = getattr(row, sort)
+def _position(entry: ListEntry) -> paging.Key:
+    value = entry.sort_value
     assert value is not None  # waiting_since lists only rows that have one
-    return int(value)
-
-
-def _ties(
-    rows: list[Row[Any]], sort: str, last_value: int, following_value: int, before: int
-) -> int:
-    """The next cursor's ties: how many rows up to the position have its value, if the next
-    row has it too. `before`: the same count for the page's own cursor, at its value."""
-    if following_value != last_value:
-        return 0
-    if getattr(rows[0], sort) == last_value:  # the whole page is one run
-        return len(rows) + before
-    values = list(map(attrgetter(sort), rows))
-    # The page is in sort order, so it ends with its run of `last_value`: from the first.
-    return len(values) - values.index(last_value)
+    return value, entry.id
 
 
 def list_conversations(
-    session: Reads,
+    reads: Reads,
     *,
     workspace_id: int,
     data_version: int,
@@ -149,281 +136,124 @@ def list_conversations(
     `related` covers only the rows a page must render itself: those without a stored list
     entry, or every row for a plaintext page (entries are stored as HTML).
     """
-    after: tuple[int, int] | None = None
-    ties = 1
-    page_number = page or 1
-    if starting_after:
-        cursor = codec.decode(starting_after, workspace_id=workspace_id)
-        cursor_query = ListQuery.from_cursor(cursor.query)
-        if cursor_query is None:
+
+    def read(cursor_query: dict[str, Any]) -> ListQuery:
+        found = ListQuery.from_cursor(cursor_query)
+        if found is None:
             raise ParameterInvalid(
                 "starting_after belongs to another list or a search, not to this list",
                 field="starting_after",
             )
-        if query_given and cursor_query != query:
+        if query_given and found != query:
             raise ParameterInvalid(
                 "starting_after belongs to a list with other sort, order or filters",
                 field="starting_after",
             )
-        query = cursor_query
-        after = (cursor.sort_value, cursor.last_id)
-        ties = cursor.ties
-        page_number = cursor.page
-    flt = _filter_for(session, workspace_id, query)
+        return found
+
+    begun = paging.start(codec, starting_after, workspace_id=workspace_id, read=read)
+    after = begun.after
+    if begun.query is not None:
+        query = begun.query
+    elif page is not None and page > 1:
+        begun = begun._replace(page=page)
+    flt = _filter_for(reads, workspace_id, query)
     descending = query.order == "desc"
-    if after is None and page_number > 1:
-        rows = repository.offset_page(
-            session,
+    limit = paging.fetch_size(per_page)
+    if after is None and begun.page > 1:
+        entries = repository.offset_page(
+            reads,
             workspace_id,
             flt,
             sort=query.sort,
             descending=descending,
-            offset=(page_number - 1) * per_page,
-            limit=per_page + 1,
+            offset=(begun.page - 1) * per_page,
+            limit=limit,
         )
     else:
-        rows = repository.keyset_page(
-            session,
+        entries = repository.keyset_page(
+            reads,
             workspace_id,
             flt,
             sort=query.sort,
             descending=descending,
-            after=after,
-            ties=ties,
-            limit=per_page + 1,
+            after=None if after is None else (after.value, int(after.row_id)),
+            ties=1 if after is None else after.ties,
+            limit=limit,
         )
-    following = rows[per_page] if len(rows) > per_page else None
-    rows = repository.complete(session, rows[:per_page], all_rows=plaintext)
-    next_cursor = None
-    if following is not None:
-        last = rows[-1]
-        last_value = _sort_value(last, query.sort)
-        next_cursor = codec.encode(
-            Cursor(
-                workspace_id=workspace_id,
-                query=query.as_dict(),
-                sort_value=last_value,
-                last_id=last.id,
-                page=page_number + 1,
-                ties=_ties(
-                    rows,
-                    query.sort,
-                    last_value,
-                    _sort_value(following, query.sort),
-                    before=ties if after is not None and after[0] == last_value else 0,
-                ),
-            )
-        )
+    shown = paging.finish(
+        codec,
+        entries,
+        workspace_id=workspace_id,
+        per_page=per_page,
+        start=begun,
+        query=query.as_dict(),
+        key=_position,
+        count_ties=True,
+    )
+    rows = repository.complete(reads, shown.rows, all_rows=plaintext)
     total = repository.count(
-        session,
+        reads,
         workspace_id,
         flt,
         data_version=data_version,
         population_version=population_version,
         cache=counts,
     )
-    related = repository.load_related(session, workspace_id, _to_render(rows, plaintext))
+    related = load_related(reads, workspace_id, _rendered_here(rows, plaintext))
     return ListPage(
         rows=rows,
         related=related,
         query=query,
-        page=page_number,
+        page=shown.page,
         per_page=per_page,
         total=total,
-        next_cursor=next_cursor,
-    )
-
-
-@dataclass(slots=True)
-class SearchPage:
-    """One page of search results and everything needed to render it."""
-
-    rows: list[Row[Any]]
-    related: Related
-    page: int
-    per_page: int
-    total: int
-    next_cursor: str | None
-
-
-def search_conversations(
-    session: Session,
-    *,
-    workspace_id: int,
-    data_version: int,
-    query: Node,
-    per_page: int,
-    starting_after: str | None,
-    codec: CursorCodec,
-    counts: CountCache,
-) -> SearchPage:
-    """A page of the conversations matching `query`, newest created first.
-
-    The cursor carries the query's digest, not the query: a client sends its query with
-    every page (as Intercom requires), and a cursor offered with another query is a 400.
-    """
-    key = digest(query)
-    after: tuple[int, int] | None = None
-    page_number = 1
-    if starting_after:
-        cursor = codec.decode(starting_after, workspace_id=workspace_id)
-        if cursor.query != {"search": key}:
-            raise ParameterInvalid(
-                "starting_after belongs to another query; send the query it came with",
-                field="starting_after",
-            )
-        after = (cursor.sort_value, cursor.last_id)
-        page_number = cursor.page
-    # (`data_version` is not needed: the count keys on the versions of what it reads.)
-    total = repository.search_count(session, workspace_id, query, key=key, cache=counts)
-    rows = repository.search_page(
-        session, workspace_id, query, after=after, limit=per_page + 1, total=total
-    )
-    next_cursor = None
-    if len(rows) > per_page:
-        rows = rows[:per_page]
-        last = rows[-1]
-        next_cursor = codec.encode(
-            Cursor(
-                workspace_id=workspace_id,
-                query={"search": key},
-                sort_value=last.created_at,
-                last_id=last.id,
-                page=page_number + 1,
-            )
-        )
-    return SearchPage(
-        rows=rows,
-        related=repository.load_related(session, workspace_id, _to_render(rows, False)),
-        page=page_number,
-        per_page=per_page,
-        total=total,
-        next_cursor=next_cursor,
+        next_cursor=shown.next_cursor,
     )
 
 
 @dataclass(slots=True)
 class ConversationDetail:
-    """A conversation with its newest parts (oldest first) and related rows."""
+    """A conversation (or the entry a write stored) with its newest parts, oldest first,
+    and the related rows rendering needs."""
 
-    row: Row[Any]
-    parts: list[Row[Any]]
+    row: ConversationRecord | StoredEntry
+    parts: list[PartRecord]
     related: Related
 
 
 def retrieve_conversation(
-    session: Reads, *, workspace_id: int, conversation_id: str, use_stored: bool = False
+    reads: Reads, *, workspace_id: int, conversation_id: str, use_stored: bool = False
 ) -> ConversationDetail:
     """One conversation of the caller's workspace with its parts, or 404.
 
     With `use_stored`, `related` leaves out what the conversation's stored list entry
     already shows, if it has one (a read's HTML answer splices it). Without, it covers
-    everything: a write renders what it changed, before its entry is stored at commit.
+    everything (a plaintext answer renders it all).
     """
-    if isinstance(session, Session):
-        session.flush()  # a write's changes, before they are read back as plain rows
     numeric = parse_numeric_id(conversation_id)
-    row = repository.read_row(session, workspace_id, numeric) if numeric is not None else None
+    row = read_row(reads, workspace_id, numeric) if numeric is not None else None
     if row is None:
         raise NotFound()
-    part_rows = repository.read_parts(session, workspace_id, row.id)
-    rendered = _to_render([row], plaintext=not use_stored)
-    related = repository.load_related(session, workspace_id, rendered, part_rows)
-    return ConversationDetail(row=row, parts=part_rows, related=related)
-
-
-def timeline_source(row: Any) -> Source:
-    """The pure-rules view of a conversation's opening message."""
-    return Source(
-        author_type=row.source_author_type,
-        author_id=row.source_author_id,
-        created_at=row.created_at,
-        delivered_as=row.source_delivered_as,
+    part_rows = read_parts(reads, workspace_id, row.id)
+    rendered = [] if use_stored and row.summary is not None else [row]
+    return ConversationDetail(
+        row, part_rows, load_related(reads, workspace_id, rendered, part_rows)
     )
 
 
-def timeline_part(part: ConversationPart) -> Part:
-    """The pure-rules view of a stored part."""
-    return Part(
-        part_type=part.part_type,
-        author_type=part.author_type,
-        author_id=part.author_id,
-        created_at=part.created_at,
-        assigned_to_type=part.assigned_to_type,
-        assigned_to_id=part.assigned_to_id,
-        snoozed_until=part.snoozed_until,
-    )
+def written_detail(
+    reads: Reads, *, workspace_id: int, conversation_id: int, stored: StoredEntry | None
+) -> ConversationDetail:
+    """What a write answers with, read after its commit (outside the write lock).
 
-
-def refresh_derived(
-    row: Conversation,
-    part_rows: list[ConversationPart],
-    now: int,
-    sla: SlaTargets | None = None,
-) -> None:
-    """Recompute every derived column of `row` from its stored timeline.
-
-    The only writer of those columns: whatever changes a conversation's timeline calls this
-    (or `apply_derived`) in the same transaction, so the list indexes always agree with
-    the parts.
+    `stored` is the list entry the write stored and the part count it left: the answer is
+    that entry with the parts up to then, not parts a later write added since. A write that
+    stored no entry changed nothing: the answer is the conversation as it is now.
     """
-    apply_derived(row, [timeline_part(p) for p in part_rows], now, sla)
-
-
-def sla_targets(rule: SlaPolicy) -> SlaTargets:
-    """The pure-rules view of a stored SLA rule."""
-    return SlaTargets(
-        first_reply_seconds=rule.first_reply_seconds,
-        next_reply_seconds=rule.next_reply_seconds,
-        time_to_close_seconds=rule.time_to_close_seconds,
-        office_hours=(
-            OfficeHours.from_json(rule.office_hours) if rule.office_hours is not None else None
-        ),
-    )
-
-
-def apply_derived(
-    row: Conversation, timeline: list[Part], now: int, sla: SlaTargets | None = None
-) -> DerivedState:
-    """Set `row`'s derived columns from its whole timeline; returns the derived state.
-
-    `sla` is the conversation's applied rule (None when it has none or it was removed):
-    its status is re-evaluated with everything else.
-    """
-    derived, values = derived_values(row, timeline, now, sla)
-    for name, value in values.items():
-        setattr(row, name, value)
-    return derived
-
-
-def derived_values(
-    row: Any, timeline: list[Part], now: int, sla: SlaTargets | None = None
-) -> tuple[DerivedState, dict[str, Any]]:
-    """The derived columns of a conversation (by name) from its whole timeline.
-
-    `row` (an ORM object, a plain row or `repository.Written`) gives the source and the
-    SLA columns; it is not changed (see `apply_derived`).
-    """
-    source = timeline_source(row)
-    derived = derive_state(source, timeline)
-    values: dict[str, Any] = {
-        "state": derived.state,
-        "open": derived.open,
-        "snoozed_until": derived.snoozed_until,
-        "waiting_since": derived.waiting_since,
-        "admin_assignee_id": assignee_column(derived.admin_assignee_id),
-        "team_assignee_id": assignee_column(derived.team_assignee_id),
-        "teammate_ids": list(derived.teammate_ids),
-        "first_contact_reply_at": derived.first_contact_reply_at,
-        "statistics": compute_statistics(source, timeline, now).to_dict(),
-        "part_count": len(timeline),
-    }
-    if sla is not None and row.sla_applied_at is not None and row.sla_status != CANCELLED:
-        outcome = evaluate(sla, source, timeline, row.sla_applied_at)
-        values["sla_status"], values["sla_deadline"] = outcome.status, outcome.deadline
-    return derived, values
-
-
-def assignee_column(value: str | None) -> int | None:
-    """A derived assignee id as its integer column (None for nobody or "0")."""
-    return int(value) if value is not None and value.isdigit() and value != "0" else None
+    if stored is None:
+        return retrieve_conversation(
+            reads, workspace_id=workspace_id, conversation_id=str(conversation_id), use_stored=True
+        )
+    parts = read_parts(reads, workspace_id, conversation_id, before=stored.part_count)
+    return ConversationDetail(stored, parts, load_related(reads, workspace_id, [], parts))

@@ -24,7 +24,7 @@ any missed event, else `hit` if any hit event, else `active`. Intercom records a
 on the timeline alone: a target past its deadline stays `active` until a teammate acts.
 The outcome also carries the earliest deadline still pending, so clients can see when a
 breach would happen. `cancelled` is not computed here: it is what a conversation whose
-SLA was removed reports (`lifecycle.remove_sla`).
+SLA was removed reports (`edits.remove_sla`).
 """
 
 from __future__ import annotations

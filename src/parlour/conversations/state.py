@@ -56,62 +56,99 @@ def _assignee(value: str | None) -> str | None:
     return None if value in (None, "", "0") else value
 
 
-def derive_state(source: Source, parts: Sequence[Part]) -> DerivedState:
-    """Replay the timeline and return the conversation's current derived state."""
-    contact_source = is_contact(source.author_type)
-    state = "open" if source.delivered_as == "customer_initiated" or contact_source else "closed"
-    snoozed_until: int | None = None
-    waiting: int | None = source.created_at if contact_source else None
-    admin_id: str | None = None
-    team_id: str | None = None
-    teammates: list[str] = []
-    first_contact = source.created_at if contact_source else None
-    last_at = source.created_at
-    if is_teammate(source.author_type) and source.author_type == "admin":
-        teammates.append(source.author_id)
+class Replay:
+    """The timeline played part by part: the state after each part, then everything derived.
 
-    for part in parts:
-        last_at = max(last_at, part.created_at)
-        kind = part.part_type
-        if part.author_type == "admin" and part.author_id not in teammates:
-            teammates.append(part.author_id)
-        if kind in REPLY_TYPES and is_contact(part.author_type):
-            if first_contact is None:
-                first_contact = part.created_at
-            if state != "open":
-                state, snoozed_until = "open", None
-            if waiting is None:
-                waiting = part.created_at
-        elif kind in REPLY_TYPES and is_teammate(part.author_type):
-            waiting = None
+    `derive_state` replays a stored timeline; the demo generator steps one as it writes the
+    parts (each part's `state` column is the state after it), so both follow these rules.
+    """
+
+    __slots__ = (
+        "admin_id", "first_contact", "last_at", "snoozed_until", "state", "team_id",
+        "teammates", "waiting",
+    )  # fmt: skip
+
+    def __init__(self, source: Source) -> None:
+        contact_source = is_contact(source.author_type)
+        customer = source.delivered_as == "customer_initiated" or contact_source
+        self.state = "open" if customer else "closed"
+        self.snoozed_until: int | None = None
+        self.waiting: int | None = source.created_at if contact_source else None
+        self.admin_id: str | None = None
+        self.team_id: str | None = None
+        self.teammates: list[str] = []
+        self.first_contact = source.created_at if contact_source else None
+        self.last_at = source.created_at
+        if is_teammate(source.author_type) and source.author_type == "admin":
+            self.teammates.append(source.author_id)
+
+    def step(
+        self,
+        kind: str,
+        author_type: str,
+        author_id: str,
+        created_at: int,
+        assigned_to_type: str | None = None,
+        assigned_to_id: str | None = None,
+        snoozed_until: int | None = None,
+    ) -> str:
+        """Apply one part; the conversation's state after it."""
+        self.last_at = max(self.last_at, created_at)
+        if author_type == "admin" and author_id not in self.teammates:
+            self.teammates.append(author_id)
+        if kind in REPLY_TYPES and is_contact(author_type):
+            if self.first_contact is None:
+                self.first_contact = created_at
+            if self.state != "open":
+                self.state, self.snoozed_until = "open", None
+            if self.waiting is None:
+                self.waiting = created_at
+        elif kind in REPLY_TYPES and is_teammate(author_type):
+            self.waiting = None
         if kind in ASSIGNMENT_TYPES:
-            target = _assignee(part.assigned_to_id)
-            if part.assigned_to_type == "team":
-                team_id = target
-            elif part.assigned_to_type == "admin":
-                admin_id = target
+            target = _assignee(assigned_to_id)
+            if assigned_to_type == "team":
+                self.team_id = target
+            elif assigned_to_type == "admin":
+                self.admin_id = target
         if kind == CLOSE:
             # Closing ends the wait: a conversation reopened by a teammate is not a
             # customer waiting until the customer writes again.
-            state, snoozed_until, waiting = "closed", None, None
+            self.state, self.snoozed_until, self.waiting = "closed", None, None
         elif kind in (OPEN, ASSIGN_AND_REOPEN):
-            state, snoozed_until = "open", None
+            self.state, self.snoozed_until = "open", None
         elif kind == SNOOZED:
-            state, snoozed_until = "snoozed", part.snoozed_until
+            self.state, self.snoozed_until = "snoozed", snoozed_until
         elif kind in WAKE_TYPES:
-            state, snoozed_until = "open", None
+            self.state, self.snoozed_until = "open", None
+        return self.state
 
-    return DerivedState(
-        state=state,
-        open=state != "closed",
-        snoozed_until=snoozed_until,
-        waiting_since=None if state == "closed" else waiting,
-        admin_assignee_id=admin_id,
-        team_assignee_id=team_id,
-        teammate_ids=tuple(teammates),
-        first_contact_reply_at=first_contact,
-        last_part_at=last_at,
-    )
+    def result(self) -> DerivedState:
+        """Everything derived from the parts applied so far."""
+        state = self.state
+        return DerivedState(
+            state=state,
+            open=state != "closed",
+            snoozed_until=self.snoozed_until,
+            waiting_since=None if state == "closed" else self.waiting,
+            admin_assignee_id=self.admin_id,
+            team_assignee_id=self.team_id,
+            teammate_ids=tuple(self.teammates),
+            first_contact_reply_at=self.first_contact,
+            last_part_at=self.last_at,
+        )
+
+
+def derive_state(source: Source, parts: Sequence[Part]) -> DerivedState:
+    """Replay the timeline and return the conversation's current derived state."""
+    replay = Replay(source)
+    step = replay.step
+    for part in parts:
+        step(
+            part.part_type, part.author_type, part.author_id, part.created_at,
+            part.assigned_to_type, part.assigned_to_id, part.snoozed_until,
+        )  # fmt: skip
+    return replay.result()
 
 
 def snooze_expired(state: DerivedState, now: int) -> bool:

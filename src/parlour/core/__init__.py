@@ -1,1 +1,1 @@
-"""Small pure building blocks shared by every layer: time, ids, timestamps."""
+"""Small pure building blocks shared by every layer: time, ids, cursors, paging, text, counts."""

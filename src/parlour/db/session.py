@@ -7,6 +7,7 @@ import logging
 import sqlite3
 import threading
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, cast
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection
 
 from parlour.core.text import fold
+from parlour.db.unit_of_work import Pipeline, UnitOfWork, unit_of_work
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 log = logging.getLogger("parlour.db")
@@ -241,10 +243,16 @@ def dialect_name(reads: Reads) -> str:
 
 
 class Database:
-    """One engine and its two session factories: reads, and writes that lock up front."""
+    """One engine and its two session factories: reads, and writes that lock up front.
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    `pipeline` is what every write transaction runs at its commit (`db.unit_of_work`); the
+    composition gives Parlour's (`parlour.wiring.open_database`). Without one, this is a
+    storage-only handle (migrations, tools): it refuses to commit conversation writes.
+    """
+
+    def __init__(self, url: str, *, pipeline: Pipeline | None = None, echo: bool = False) -> None:
         self.url = url
+        self.pipeline = pipeline or Pipeline()
         self.engine = make_engine(url, echo=echo)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.read_session = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
@@ -253,11 +261,7 @@ class Database:
             expire_on_commit=False,
             autoflush=False,
         )
-        # Every write keeps the conversations' stored list entries in step (see that module).
-        from parlour.conversations import summaries
-
-        summaries.install(self.write_session)
-        summaries.install(self.read_session)
+        self.pipeline.install(self.write_session)
         self._autocheckpoint = True
         self._checkpointer: Checkpointer | None = None
         self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
@@ -346,6 +350,13 @@ class Database:
         self.engine.dispose()
         self._checkpointer = Checkpointer(self.file, interval)
         self._checkpointer.start()
+
+    def unit_of_work(self, now: int | None = None) -> AbstractContextManager[UnitOfWork]:
+        """A write transaction and what it did; its `commit` runs the pipeline (else rollback).
+
+        `now` is the time its commit steps record (the pipeline's clock when omitted).
+        """
+        return unit_of_work(self.write_session, self.pipeline, now)
 
     def read_transaction(self) -> ReadTransaction:
         """A read-only transaction for one request (see `ReadTransaction`); close it."""

@@ -35,14 +35,17 @@ from sqlalchemy import (
     Connection,
     Engine,
     MetaData,
+    SQLColumnExpression,
     Table,
     Text,
     func,
     literal_column,
+    or_,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from parlour.core.text import fold
 from parlour.db.models.conversation_group import GROUP_ROLLUP
 
 FTS_TABLE = "conversation_search"
@@ -117,3 +120,21 @@ def has_fts(connection: Connection) -> bool:
         present = found is not None
         _fts_present[engine] = present
     return present
+
+
+def folded_in_db(expression: SQLColumnExpression[Any], dialect: str) -> ColumnElement[Any]:
+    """`expression` folded by the database: `parlour_fold` on SQLite (the same Python code
+    as `core.text.fold`; its own `lower()` is ASCII-only), `lower()` on PostgreSQL."""
+    return func.parlour_fold(expression) if dialect == "sqlite" else func.lower(expression)
+
+
+def same_text_any_case(
+    column: SQLColumnExpression[Any], value: str, dialect: str
+) -> ColumnElement[bool]:
+    """`column` equals `value` as given, or ignoring case with the same rule on both sides
+    (`Éclair` is `éclair` on either database). Names unique "in any case" compare so."""
+    if dialect == "sqlite":
+        caseless = func.parlour_fold(column) == fold(value)
+    else:
+        caseless = func.lower(column) == func.lower(value)
+    return or_(column == value, caseless)

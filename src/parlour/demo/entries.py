@@ -1,8 +1,9 @@
 """Stored list entries of generated conversations, rendered from the rows still in memory.
 
-`conversations.summaries.store` renders an entry from the stored row and five related-row
-queries; a seed already holds all of it, so it renders the same entry (the same
-`summaries.render`) before inserting, and the entry goes in with its row. Values are
+The commit of a write renders an entry from the stored row and five related-row queries
+(`conversations.entries`); a seed already holds all of it, so it renders the same entry
+(the same `entries.render`, from the same records) before inserting, and the entry goes in
+with its row. Values are
 given to the renderer as the database would return them: JSON columns decoded from the
 text that is stored and, on PostgreSQL, with object keys in the order `jsonb` keeps them,
 so an entry is byte for byte what a write through the API would have stored.
@@ -10,16 +11,16 @@ so an entry is byte for byte what a write through the API would have stored.
 
 from __future__ import annotations
 
-from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Table, select
 
-from parlour.conversations import summaries
-from parlour.conversations.repository import Related
-from parlour.db.models import Admin, Contact, Tag
+from parlour.conversations import entries
+from parlour.conversations.rows import Person, Related, RelatedContact, RelatedTag
+from parlour.db.models import Admin, Contact, ConversationRecord, Tag
 from parlour.demo.generator import CONVERSATION_COLUMNS, ConversationRows, Record
 
 _admin: Table = Admin.__table__  # type: ignore[assignment]
@@ -27,34 +28,14 @@ _contact: Table = Contact.__table__  # type: ignore[assignment]
 _tag: Table = Tag.__table__  # type: ignore[assignment]
 _JSON_COLUMNS = ("custom_attributes", "source_attachments", "teammate_ids", "statistics")
 _JSON_INDEXES = tuple(CONVERSATION_COLUMNS.index(name) for name in _JSON_COLUMNS)
-# A conversation row with attribute access, as `schemas.conversation` reads one.
-_ConversationRow = namedtuple("_ConversationRow", CONVERSATION_COLUMNS)  # type: ignore[misc]
-
-
-class _Person(NamedTuple):
-    id: Any
-    name: str | None
-    email: str | None
-
-
-class _LinkedContact(NamedTuple):
-    id: str
-    external_id: str | None
-
-
-class _AppliedTag(NamedTuple):
-    id: int
-    name: str
-    applied_at: int
-    applied_by_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
 class Directory:
     """What list entries show of a workspace's people and tags, read once per seed."""
 
-    admins: dict[str, _Person]
-    people: dict[str, _Person]
+    admins: dict[str, Person]
+    people: dict[str, Person]
     external_ids: dict[str, str | None]
     tag_names: dict[int, str]
     jsonb: bool  # PostgreSQL: JSON comes back with its object keys reordered
@@ -63,14 +44,14 @@ class Directory:
 def read_directory(conn: Connection, workspace_id: int, contact_ids: set[str]) -> Directory:
     """The workspace's admins and tags, and these contacts, as list entries show them."""
     admins = {
-        str(a.id): _Person(a.id, a.name, a.email)
+        str(a.id): Person(a.id, a.name, a.email)
         for a in conn.execute(
             select(_admin.c.id, _admin.c.name, _admin.c.email).where(
                 _admin.c.workspace_id == workspace_id
             )
         )
     }
-    people: dict[str, _Person] = {}
+    people: dict[str, Person] = {}
     external_ids: dict[str, str | None] = {}
     for c in conn.execute(
         select(_contact.c.id, _contact.c.name, _contact.c.email, _contact.c.external_id).where(
@@ -78,7 +59,7 @@ def read_directory(conn: Connection, workspace_id: int, contact_ids: set[str]) -
         )
     ):
         if c.id in contact_ids:
-            people[c.id] = _Person(c.id, c.name, c.email)
+            people[c.id] = Person(c.id, c.name, c.email)
             external_ids[c.id] = c.external_id
     tag_names = {
         t.id: t.name
@@ -102,29 +83,29 @@ def jsonb_order(value: Any) -> Any:
 def render(rows: ConversationRows, directory: Directory) -> list[bytes]:
     """The list entry of each generated conversation, in the order of `rows.conversations`."""
     # Stand-ins for the related rows, with the attributes rendering reads.
-    related: Any = Related()
-    related.admins, related.people = directory.admins, directory.people
+    related = Related(admins=directory.admins, people=directory.people)
     external_ids = directory.external_ids
     for conversation_id, contact_id, _workspace, _added in rows.contacts:
         related.contacts.setdefault(conversation_id, []).append(
-            _LinkedContact(contact_id, external_ids.get(contact_id))
+            RelatedContact(conversation_id, contact_id, external_ids.get(contact_id))
         )
-    # The order `repository.load_related` reads them in.
+    # The order `rows.load_related` reads them in.
     for linked in related.contacts.values():
         linked.sort(key=lambda c: c.id)
     tag_names = directory.tag_names
     for conversation_id, tag_id, _workspace, applied_at, applied_by in rows.tags:
         related.tags.setdefault(conversation_id, []).append(
-            _AppliedTag(tag_id, tag_names[tag_id], applied_at, applied_by)
+            RelatedTag(conversation_id, tag_id, tag_names[tag_id], applied_at, applied_by)
         )
     for applied in related.tags.values():
         applied.sort(key=lambda t: (t.applied_at, t.id))
     decode = (lambda text: jsonb_order(orjson.loads(text))) if directory.jsonb else orjson.loads
-    return [summaries.render(_as_read(row, decode), related) for row in rows.conversations]
+    return [entries.render(_as_read(row, decode), related) for row in rows.conversations]
 
 
-def _as_read(row: Record, decode: Any) -> Any:
+def _as_read(row: Record, decode: Callable[[str], Any]) -> ConversationRecord:
+    """The record a read of the stored row would give (no entry yet)."""
     values = list(row)
     for index in _JSON_INDEXES:
         values[index] = decode(values[index])
-    return _ConversationRow._make(values)
+    return ConversationRecord._make([*values, None])

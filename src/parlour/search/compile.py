@@ -50,6 +50,7 @@ from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.dialects.postgresql import JSONB, array
 
 from parlour.core.text import fold, word_pattern
+from parlour.db.text_search import folded_in_db
 from parlour.search.query import Condition, Group, Kind, Node, Value
 
 Match = Callable[[SQLColumnExpression[Any]], ColumnElement[bool]]
@@ -330,8 +331,7 @@ def _match(
     needles = [fold(str(v)) for v in values]
     subject = expression
     if kind is Kind.TEXT and not folded:
-        fold_in_db = func.parlour_fold if ctx.dialect == "sqlite" else func.lower
-        subject = fold_in_db(expression)
+        subject = folded_in_db(expression, ctx.dialect)
     if operator in ("=", "IN"):
         exact = subject.in_(needles) if len(needles) > 1 else subject == needles[0]
         if len(needles) == 1:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parlour.db.models import Contact, ContactTag, Tag
+from parlour.db.text_search import same_text_any_case
 
 # Ids per IN (...) list: far below SQLite's bound-parameter limit, whatever the request size.
 _CHUNK = 500
@@ -33,17 +34,16 @@ def get_tag(session: Session, workspace_id: int, tag_id: int) -> Tag | None:
 
 
 def find_by_name(session: Session, workspace_id: int, name: str) -> Tag | None:
-    """The workspace's (oldest) tag with this name, compared case-insensitively.
+    """The workspace's (oldest) tag with this name, compared without regard to case.
 
-    The exact comparison matters: SQLite's lower() folds ASCII only, and an exact match
-    missed here would break the (workspace_id, name) unique constraint on insert.
+    The same on both databases (`db.text_search.same_text_any_case`: `Éclair` is
+    `éclair`); the exact comparison in it keeps an exact match, which the (workspace_id,
+    name) unique constraint would refuse to insert twice, always found.
     """
+    dialect = session.get_bind().dialect.name
     return session.scalars(
         select(Tag)
-        .where(
-            Tag.workspace_id == workspace_id,
-            or_(Tag.name == name, func.lower(Tag.name) == name.lower()),
-        )
+        .where(Tag.workspace_id == workspace_id, same_text_any_case(Tag.name, name, dialect))
         .order_by(Tag.id)
         .limit(1)
     ).first()
@@ -55,9 +55,14 @@ def add(session: Session, tag: Tag) -> None:
     session.flush()
 
 
-def delete_tag(session: Session, workspace_id: int, tag_id: int) -> None:
-    """Delete a tag; it comes off every conversation and contact (ON DELETE CASCADE)."""
-    session.execute(delete(Tag).where(Tag.id == tag_id, Tag.workspace_id == workspace_id))
+def delete_tag(session: Session, tag: Tag) -> None:
+    """Delete a tag; it comes off every conversation and contact (ON DELETE CASCADE).
+
+    Through the ORM, so what follows a commit (the list entries that show the tag) sees
+    it go.
+    """
+    session.delete(tag)
+    session.flush()
 
 
 def existing_contact_ids(session: Session, workspace_id: int, contact_ids: list[str]) -> set[str]:

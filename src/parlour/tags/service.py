@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from parlour.conversations import summaries
 from parlour.core.ids import is_contact_id, parse_numeric_id
 from parlour.db.models import ContactTag, Tag
 from parlour.errors import NotFound, ParameterInvalid, UserNotFound
@@ -98,7 +97,6 @@ def delete_tag(session: Session, *, workspace_id: int, tag_id: str) -> None:
     tag = find_tag(session, workspace_id, tag_id)
     # The workspace row first, as conversation writes take it, then the tag and its links.
     workspace_repo.lock(session, workspace_id)
-    summaries.mark_stale(session, summaries.affected_by(tag))
-    repository.delete_tag(session, workspace_id, tag.id)
+    repository.delete_tag(session, tag)
     # Conversations lose the tag: counts cached by data version must not outlive that.
     workspace_repo.bump_data_version(session, workspace_id)

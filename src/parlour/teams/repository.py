@@ -47,3 +47,25 @@ def add_team(session: Session, team: Team, admin_ids: list[int]) -> None:
     for admin_id in admin_ids:
         session.add(TeamMember(team_id=team.id, admin_id=admin_id, workspace_id=team.workspace_id))
     session.flush()
+
+
+def get_team(session: Session, workspace_id: int, team_id: int) -> Team | None:
+    """One team of the workspace."""
+    return session.scalars(
+        select(Team).where(Team.id == team_id, Team.workspace_id == workspace_id)
+    ).first()
+
+
+def members(session: Session, workspace_id: int, team_id: int) -> list[tuple[int, bool]]:
+    """(admin id, away mode) of each member of a team, by id."""
+    rows = session.execute(
+        select(Admin.id, Admin.away_mode_enabled)
+        .join(TeamMember, TeamMember.admin_id == Admin.id)
+        .where(
+            TeamMember.team_id == team_id,
+            TeamMember.workspace_id == workspace_id,
+            Admin.workspace_id == workspace_id,
+        )
+        .order_by(Admin.id)
+    )
+    return [(int(admin_id), bool(away)) for admin_id, away in rows]

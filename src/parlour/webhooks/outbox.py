@@ -1,40 +1,35 @@
-"""Turn a write's announcements into webhook deliveries, in the write's own transaction.
+"""Webhook deliveries from a write's announcements, in the write's own transaction.
 
-Called by every transaction owner that runs conversation writes (the request dependency
-and the background jobs) just before it commits. Nothing is recorded for a topic no
-active subscription wants, so a workspace without webhooks pays one indexed query.
+A step of the commit pipeline (`parlour.wiring`), after the list entries: for each
+announcement, one pending `webhook_delivery` per active subscription to its topic, carrying
+the announced object as the API renders it (`UnitOfWork.payload`, rendered once). So a
+notification exists exactly when its change does. Nothing is recorded for a topic no
+subscription wants, so a workspace without webhooks pays one indexed query a write.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from sqlalchemy.orm import Session
-
-from parlour.conversations import repository as conversation_repo
-from parlour.conversations import schemas as conversation_schemas
-from parlour.core.events import Announcement, take
 from parlour.db.models import WebhookDelivery
-from parlour.db.prepared import Record
-from parlour.webhooks import repository, topics
+from parlour.db.unit_of_work import UnitOfWork
+from parlour.webhooks import repository
 
 
-def record_announced(session: Session, now: int) -> int:
-    """Write a pending delivery per (announcement, subscribed endpoint); returns how many."""
-    announcements = take(session.info)
-    if not announcements:
-        return 0
-    listening: dict[int, list[Record]] = {}
-    written = 0
-    for announcement in announcements:
+def record(work: UnitOfWork) -> None:
+    """Write a pending delivery per (announcement, subscribed endpoint); count them."""
+    if not work.announced:
+        return
+    session = work.session
+    listening: dict[int, list[repository.Listening]] = {}
+    for announcement in work.announced:
         workspace_id = announcement.workspace_id
         if workspace_id not in listening:
             listening[workspace_id] = repository.listening(session, workspace_id)
         targets = [s for s in listening[workspace_id] if announcement.topic in s.topics]
         if not targets:
             continue
-        item = _item(session, announcement)
+        item = work.payload(announcement)
         for subscription in targets:
             session.add(
                 WebhookDelivery(
@@ -43,26 +38,11 @@ def record_announced(session: Session, now: int) -> int:
                     notification_id=f"notif_{uuid.uuid4().hex}",
                     topic=announcement.topic,
                     item=item,
-                    created_at=now,
+                    created_at=work.now,
                     status="pending",
                     attempts=0,
-                    next_attempt_at=now,
+                    next_attempt_at=work.now,
                 )
             )
-            written += 1
+            work.deliveries += 1
     session.flush()
-    return written
-
-
-def _item(session: Session, announcement: Announcement) -> dict[str, Any]:
-    """The conversation as the API renders it, with the part that raised the topic.
-
-    `*.deleted` topics carry only the identifying fields (Intercom sends no full object).
-    """
-    if announcement.topic == topics.DELETED:
-        return {"type": "conversation", "id": str(announcement.conversation_id)}
-    row = conversation_repo.get(session, announcement.workspace_id, announcement.conversation_id)
-    assert row is not None  # announced in this very transaction
-    parts = [announcement.part] if announcement.part is not None else []
-    related = conversation_repo.load_related(session, announcement.workspace_id, [row], parts)
-    return conversation_schemas.conversation(row, related, part_rows=parts)

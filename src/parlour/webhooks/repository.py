@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from parlour.db.models import WebhookDelivery, WebhookSubscription, Workspace
-from parlour.db.prepared import Prepared, Record
+from parlour.db.prepared import Prepared
 
 
 def subscriptions(session: Session, workspace_id: int) -> list[WebhookSubscription]:
@@ -20,6 +22,13 @@ def subscriptions(session: Session, workspace_id: int) -> list[WebhookSubscripti
     )
 
 
+class Listening(NamedTuple):
+    """An active subscription and the topics it wants."""
+
+    id: int
+    topics: list[str]
+
+
 # Every conversation write that announces something runs this, usually to find nothing.
 _LISTENING = Prepared(
     select(WebhookSubscription.id, WebhookSubscription.topics)
@@ -27,11 +36,12 @@ _LISTENING = Prepared(
         WebhookSubscription.workspace_id == bindparam("workspace_id"),
         WebhookSubscription.active.is_(True),
     )
-    .order_by(WebhookSubscription.id)
+    .order_by(WebhookSubscription.id),
+    Listening,
 )
 
 
-def listening(session: Session, workspace_id: int) -> list[Record]:
+def listening(session: Session, workspace_id: int) -> list[Listening]:
     """(id, topics) of the workspace's active subscriptions, oldest first."""
     return _LISTENING.all(session, {"workspace_id": workspace_id})
 

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from parlour.db.models import AccessToken, Admin, ServerSetting, Workspace
-from parlour.db.prepared import Prepared, Record
+from parlour.db.prepared import Prepared, PreparedWrite
 from parlour.db.session import Reads
+
+
+class TokenRow(NamedTuple):
+    """A live access token and what a request needs of its workspace."""
+
+    token_id: int
+    admin_id: int | None
+    token_hash: str
+    workspace_id: int
+    app_id: str
+    workspace_name: str
+    api_version: str
+    data_version: int
+    population_version: int
+
 
 # Every request runs this: compiled once, run on the driver's cursor (`db.prepared`).
 _TOKEN_WITH_WORKSPACE = Prepared(
@@ -23,11 +40,12 @@ _TOKEN_WITH_WORKSPACE = Prepared(
         Workspace.population_version,
     )
     .join(Workspace, Workspace.id == AccessToken.workspace_id)
-    .where(AccessToken.token_hash == bindparam("token_hash"), AccessToken.revoked_at.is_(None))
+    .where(AccessToken.token_hash == bindparam("token_hash"), AccessToken.revoked_at.is_(None)),
+    TokenRow,
 )
 
 
-def token_with_workspace(session: Reads, token_hash: str) -> Record | None:
+def token_with_workspace(session: Reads, token_hash: str) -> TokenRow | None:
     """The live token with this hash and its workspace's fields, if any."""
     return _TOKEN_WITH_WORKSPACE.first(session, {"token_hash": token_hash})
 
@@ -93,7 +111,7 @@ def get_setting(session: Session, key: str) -> str | None:
 
 # Every conversation write runs one of these: built once, run on the driver (`Prepared`).
 _BUMP = {
-    population: Prepared(
+    population: PreparedWrite(
         update(Workspace)
         .where(Workspace.id == bindparam("workspace_id"))
         .values(

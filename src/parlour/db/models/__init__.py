@@ -2,9 +2,12 @@
 
 from parlour.db.models.conversation import (
     Conversation,
+    ConversationColumns,
     ConversationContact,
     ConversationPart,
+    ConversationRecord,
     ConversationTag,
+    PartRecord,
 )
 from parlour.db.models.conversation_group import (
     GROUP_ROLLUP,
@@ -24,11 +27,14 @@ __all__ = [
     "Contact",
     "ContactTag",
     "Conversation",
+    "ConversationColumns",
     "ConversationContact",
     "ConversationGroup",
     "ConversationHour",
     "ConversationPart",
+    "ConversationRecord",
     "ConversationTag",
+    "PartRecord",
     "ServerSetting",
     "SlaPolicy",
     "Tag",

@@ -1,14 +1,15 @@
 """Conversations, their ordered parts (the timeline), and their contact and tag links.
 
-Columns under "derived" are never set by hand: the service writes them from
-`conversations.state.derive_state` and `conversations.statistics.compute_statistics` over
-the stored timeline, in the same transaction as the part that changed it, so they are an
-index-friendly cache of the timeline and cannot drift from it.
+Columns under "derived" are never set by hand: the write model (`conversations.writes`)
+writes them from `conversations.derived.derived_columns` over the stored timeline, in the
+same transaction as the part that changed it, so they are an index-friendly cache of the
+timeline and cannot drift from it. `ConversationRecord` and `PartRecord` are the rows as
+typed, immutable records: what prepared reads return and the write model works on.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple, TypedDict
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, validates
@@ -52,7 +53,7 @@ class Conversation(Base):
             sqlite_where=text("waiting_since IS NOT NULL"),
             postgresql_where=text("waiting_since IS NOT NULL"),
         ),
-        # List entries still to render (`conversations.summaries.refill`): empty when current.
+        # List entries still to render (`conversations.entries.refill`): empty when current.
         Index(
             "ix_conversation_unrendered",
             "id",
@@ -114,7 +115,7 @@ class Conversation(Base):
     sla_status: Mapped[str | None] = mapped_column(String(16))
     sla_deadline: Mapped[int | None]
 
-    # Rating given by the contact (recorded through the lifecycle endpoints).
+    # Rating given by the contact (recorded by `conversations.edits.rate`).
     rating: Mapped[int | None]
     rating_remark: Mapped[str | None] = mapped_column(Text)
     rating_created_at: Mapped[int | None]
@@ -134,7 +135,7 @@ class Conversation(Base):
     statistics: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     part_count: Mapped[int] = mapped_column(default=0)
     # The list entry as pages show it, rendered when the conversation or what it shows
-    # changes (`conversations.summaries`); null until rendered. Not loaded with the object.
+    # changes (`conversations.entries`); null until rendered. Not loaded with the object.
     summary: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     @validates("source_subject", "source_body")
@@ -145,6 +146,107 @@ class Conversation(Base):
         else:
             self.search_body = indexed_words(value or "")
         return value
+
+
+class ConversationRecord(NamedTuple):
+    """A `conversation` row as a plain, immutable record: every column, in table order.
+
+    What prepared reads return (`db.prepared`) and what the write model works on: a write
+    locks the row as one of these and makes the next with `_replace` (see
+    `conversations.writes`). `tests/db/test_records.py` holds it to the table.
+    """
+
+    id: int
+    workspace_id: int
+    created_at: int
+    updated_at: int
+    title: str | None
+    read: bool
+    priority: str
+    company_id: str | None
+    custom_attributes: dict[str, Any]
+    source_id: str
+    source_type: str
+    source_delivered_as: str
+    source_subject: str
+    source_body: str
+    source_author_type: str
+    source_author_id: str
+    source_url: str | None
+    source_attachments: list[dict[str, Any]]
+    source_redacted: bool
+    search_subject: str
+    search_body: str
+    sla_policy_id: int | None
+    sla_applied_at: int | None
+    sla_status: str | None
+    sla_deadline: int | None
+    rating: int | None
+    rating_remark: str | None
+    rating_created_at: int | None
+    rating_updated_at: int | None
+    rating_contact_id: str | None
+    rating_teammate_id: int | None
+    state: str
+    open: bool
+    waiting_since: int | None
+    snoozed_until: int | None
+    admin_assignee_id: int | None
+    team_assignee_id: int | None
+    teammate_ids: list[str]
+    first_contact_reply_at: int | None
+    statistics: dict[str, Any]
+    part_count: int
+    summary: bytes | None
+
+
+class ConversationColumns(TypedDict, total=False):
+    """Columns a write sets on a conversation, by name and type (all but `id`, `summary`).
+
+    What the write model passes to `write_repository.update_row` and `insert_conversation`;
+    the stored list entry (`summary`) is the commit's to write.
+    """
+
+    workspace_id: int
+    created_at: int
+    updated_at: int
+    title: str | None
+    read: bool
+    priority: str
+    company_id: str | None
+    custom_attributes: dict[str, Any]
+    source_id: str
+    source_type: str
+    source_delivered_as: str
+    source_subject: str
+    source_body: str
+    source_author_type: str
+    source_author_id: str
+    source_url: str | None
+    source_attachments: list[dict[str, Any]]
+    source_redacted: bool
+    search_subject: str
+    search_body: str
+    sla_policy_id: int | None
+    sla_applied_at: int | None
+    sla_status: str | None
+    sla_deadline: int | None
+    rating: int | None
+    rating_remark: str | None
+    rating_created_at: int | None
+    rating_updated_at: int | None
+    rating_contact_id: str | None
+    rating_teammate_id: int | None
+    state: str
+    open: bool
+    waiting_since: int | None
+    snoozed_until: int | None
+    admin_assignee_id: int | None
+    team_assignee_id: int | None
+    teammate_ids: list[str]
+    first_contact_reply_at: int | None
+    statistics: dict[str, Any]
+    part_count: int
 
 
 class ConversationPart(Base):
@@ -172,6 +274,29 @@ class ConversationPart(Base):
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     external_id: Mapped[str | None] = mapped_column(String(255))
     redacted: Mapped[bool] = mapped_column(default=False)
+
+
+class PartRecord(NamedTuple):
+    """A `conversation_part` row as a plain, immutable record: every column, in table order."""
+
+    id: int
+    workspace_id: int
+    conversation_id: int
+    position: int
+    part_type: str
+    body: str | None
+    created_at: int
+    updated_at: int
+    notified_at: int
+    author_type: str
+    author_id: str
+    assigned_to_type: str | None
+    assigned_to_id: str | None
+    snoozed_until: int | None
+    state: str
+    attachments: list[dict[str, Any]]
+    external_id: str | None
+    redacted: bool
 
 
 class ConversationContact(Base):

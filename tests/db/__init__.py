@@ -1,0 +1,1 @@
+"""Tests of the storage layer (`parlour.db`): sessions, prepared statements, locks, migrations."""
