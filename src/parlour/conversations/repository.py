@@ -7,7 +7,6 @@ afterwards (`complete`). Counts come from a cache keyed on the workspace's versi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -232,17 +231,23 @@ def offset_page(
     return _offset_statement(sort, descending, _shape(flt)).all(reads, params)
 
 
-def complete(reads: Reads, entries: Sequence[Row], *, all_rows: bool) -> list[Row]:
-    """The entries, with those lacking a stored entry (or all) read as whole rows."""
+def complete(
+    reads: Reads, entries: list[ListEntry], *, all_rows: bool
+) -> tuple[list[Row], list[ConversationRecord]]:
+    """The entries, with those lacking a stored entry (or all) read as whole rows; and
+    those whole rows (what the page renders itself)."""
     wanted = {e.id for e in entries if all_rows or e.summary is None}
     if not wanted:
-        return list(entries)
+        return list(entries), []
     whole = {row.id: row for row in rows_by_id(reads, sorted(wanted))}
     # A row deleted since the page was read (PostgreSQL reads each statement afresh) is
     # left out rather than rendered from its entry's few columns.
-    return [
-        whole[e.id] if e.id in wanted else e for e in entries if e.id not in wanted or e.id in whole
+    rows: list[Row] = [
+        whole[e.id] if e.id in wanted else e
+        for e in entries
+        if e.id not in wanted or e.id in whole
     ]
+    return rows, list(whole.values())
 
 
 class Count(NamedTuple):

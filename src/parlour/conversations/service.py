@@ -6,7 +6,9 @@ stored entry will do) and hand the router records to render.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from parlour.admins.service import admin_id_of
@@ -100,20 +102,9 @@ def _filter_for(reads: Reads, workspace_id: int, query: ListQuery) -> ListFilter
     )
 
 
-def _rendered_here(rows: list[Row], plaintext: bool) -> list[ConversationRecord]:
-    """The rows a page renders itself (`complete` read them whole): those without a stored
-    entry, or every row of a plaintext page (entries are stored as HTML)."""
-    return [
-        row
-        for row in rows
-        if isinstance(row, ConversationRecord) and (plaintext or row.summary is None)
-    ]
-
-
-def _position(entry: ListEntry) -> paging.Key:
-    value = entry.sort_value
-    assert value is not None  # waiting_since lists only rows that have one
-    return value, entry.id
+# A row's position: its sort value (never null on a page: waiting_since lists only rows
+# that have one) and id, read in C (a Python function called per row cost ~0.4 µs each).
+_POSITION: Callable[[ListEntry], paging.Key] = attrgetter("sort_value", "id")
 
 
 def list_conversations(
@@ -188,10 +179,10 @@ def list_conversations(
         per_page=per_page,
         start=begun,
         query=query.as_dict(),
-        key=_position,
+        key=_POSITION,
         count_ties=True,
     )
-    rows = repository.complete(reads, shown.rows, all_rows=plaintext)
+    rows, whole = repository.complete(reads, shown.rows, all_rows=plaintext)
     total = repository.count(
         reads,
         workspace_id,
@@ -200,7 +191,8 @@ def list_conversations(
         population_version=population_version,
         cache=counts,
     )
-    related = load_related(reads, workspace_id, _rendered_here(rows, plaintext))
+    # Rendered here, from the rows: those read whole (no stored entry, or a plaintext page).
+    related = load_related(reads, workspace_id, whole)
     return ListPage(
         rows=rows,
         related=related,

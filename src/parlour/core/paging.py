@@ -88,7 +88,7 @@ def fetch_size(per_page: int) -> int:
 
 def finish(
     codec: CursorCodec,
-    rows: Sequence[R],
+    rows: list[R],
     *,
     workspace_id: int,
     per_page: int,
@@ -99,36 +99,38 @@ def finish(
 ) -> Page[R]:
     """The page of the first `per_page` of `rows` (fetched `fetch_size`), and its cursor.
 
-    `query` is what the next cursor carries (the list's kind and query, as `start`'s
-    `read` expects it back). `count_ties` counts the run of equal sort values the page ends
-    with, for lists that seek a value once and skip what they know (SQLite's list pages).
+    `key` gives a row's (sort value, id): an `operator.attrgetter` keeps it off the
+    interpreter's call path. `query` is what the next cursor carries (the list's kind and
+    query, as `start`'s `read` expects it back). `count_ties` counts the run of equal sort
+    values the page ends with, for lists that seek a value once and skip what they know
+    (SQLite's list pages).
     """
-    shown = list(rows[:per_page])
+    shown = rows[:per_page]
     if len(rows) <= per_page:
         return Page(shown, start.page, None)
     last_value, last_id = key(shown[-1])
     ties = 1
     if count_ties:
-        following = key(rows[per_page])[0]
-        if following != last_value:
-            ties = 0  # the usual case, found without looking at the page's other rows
-        else:
-            after = start.after
-            before = after.ties if after is not None and after.value == last_value else 0
-            ties = _ties([key(r)[0] for r in shown], before)
+        ties = _ties(shown, key, last_value, key(rows[per_page])[0], start.after)
     if isinstance(last_id, str):
         query, last_id = {**query, "after": last_id}, 0
     cursor = Cursor(workspace_id, query, last_value, last_id, start.page + 1, ties)
     return Page(shown, start.page, codec.encode(cursor))
 
 
-def _ties(values: list[int], before: int) -> int:
-    """How many rows up to the page's last have its value, the next row having it too.
-    `before`: the same count carried by the page's own cursor, at its value."""
-    last = values[-1]
-    if values[0] == last:  # the whole page is one run
-        return len(values) + before
+def _ties(
+    shown: list[R], key: Callable[[R], Key], last: int, following: int, after: After | None
+) -> int:
+    """How many rows up to the page's last have its value, if the next row has it too (0
+    if not: the usual case, found without looking at the page's other rows). A page that
+    is one run adds the count its own cursor carried for that value."""
+    if following != last:
+        return 0
+    if key(shown[0])[0] == last:  # the whole page is one run
+        before = after.ties if after is not None and after.value == last else 0
+        return len(shown) + before
     # The page is in sort order, so it ends with its run of `last`: from the first.
+    values = [value for value, _ in map(key, shown)]
     return len(values) - values.index(last)
 
 
@@ -145,7 +147,7 @@ def paginate(
 ) -> Page[R]:
     """`start`, fetch `per_page + 1` rows after its position, `finish`: a whole page."""
     begun = start(codec, token, workspace_id=workspace_id, read=read)
-    rows = fetch(begun.after, fetch_size(per_page))
+    rows = list(fetch(begun.after, fetch_size(per_page)))
     return finish(
         codec, rows, workspace_id=workspace_id, per_page=per_page, start=begun, query=query,
         key=key,
